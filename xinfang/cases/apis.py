@@ -1,0 +1,218 @@
+"""The lifecycle API of cases: thin views over the services and the access gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinfang.accounts.access import access_case, cases_visible_to
+from xinfang.accounts.models import Unit
+from xinfang.cases import serializers as s
+from xinfang.cases import services
+from xinfang.cases.models import Case, CaseDeadline, Category
+from xinfang.cases.selectors import case_deadlines_map, case_detail_queryset
+from xinfang.core.audit import audit_record
+from xinfang.core.errors import NotFound, ValidationFailed
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("请求内容必须是 JSON 对象。"))
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _unit_by_code(code: str, field: str) -> Unit:
+    unit = Unit.objects.filter(code=code, active=True).first()
+    if unit is None:
+        raise ValidationFailed(_("未知的单位代码：%(c)s") % {"c": code}, errors={field: [_("未知的单位代码。")]})
+    return unit
+
+
+def case_detail_response(*, user: Any, pk: int, status: int = 200) -> Response:
+    case = case_detail_queryset(cases_visible_to(user)).filter(pk=pk).first()
+    if case is None:
+        raise NotFound()
+    return Response(s.case_detail_data(case), status=status)
+
+
+class CaseListCreateApi(APIView):
+    """GET: the cases the caller may see (paginated; filters status, matter_type, unit, overdue).
+    POST: register a petition."""
+
+    @extend_schema(request=s.CaseCreateIn, responses={201: dict})
+    def post(self, request: Request) -> Response:
+        data = validated(s.CaseCreateIn, request.data)
+        category = None
+        if data["category"]:
+            category = Category.objects.filter(code=data["category"], active=True).first()
+            if category is None:
+                raise ValidationFailed(_("未知的分类代码。"), errors={"category": [_("未知的分类代码。")]})
+        street = _unit_by_code(data["street"], "street") if data["street"] else None
+        accused_units = [_unit_by_code(code, "accused_units") for code in data["accused_units"]]
+        accused_persons = [
+            {**p, "unit": _unit_by_code(p["unit"], "accused_persons") if p["unit"] else None}
+            for p in data["accused_persons"]
+        ]
+        repeat_of = None
+        if data["repeat_of"]:
+            try:
+                repeat_of = access_case(user=request.user, case_id=data["repeat_of"])
+            except NotFound:
+                raise ValidationFailed(_("未找到原信访事项。"), errors={"repeat_of": [_("未找到该事项。")]}) from None
+        result = services.case_register(
+            actor=request.user, channel=data["channel"], received_at=data["received_at"],
+            matter_type=data["matter_type"], title=data["title"], content=data["content"],
+            petitioners=[services.PetitionerInput(**p) for p in data["petitioners"]],
+            group_size=data["group_size"],
+            representatives=[services.PetitionerInput(**p) for p in data["representatives"]],
+            category=category, street=street, accused_units=accused_units, accused_persons=accused_persons,
+            repeat_of=repeat_of, force_new=data["force_new"],
+        )
+        case = result.case
+        return Response(
+            {
+                "id": case.pk,
+                "number": case.number,
+                "query_code": services.registration.query_code_format(result.query_code),
+                "status": case.status,
+                "deadlines": case_deadlines_map(case),
+                "linked_to": {"id": result.linked_to.pk, "number": result.linked_to.number}
+                if result.linked_to else None,
+                "repeat_of": {"id": case.repeat_of.pk, "number": case.repeat_of.number} if case.repeat_of else None,
+                "warnings": [str(w) for w in result.warnings],
+            },
+            status=201,
+        )
+
+    def get(self, request: Request) -> Response:
+        queryset = cases_visible_to(request.user).select_related("category", "street", "handling_unit")
+        params = request.query_params
+        if params.get("status"):
+            queryset = queryset.filter(status__in=params["status"].split(","))
+        if params.get("matter_type"):
+            queryset = queryset.filter(matter_type=params["matter_type"])
+        if params.get("unit"):
+            queryset = queryset.filter(handling_unit__code=params["unit"])
+        if params.get("number"):
+            queryset = queryset.filter(number=params["number"].strip())
+        if params.get("overdue") in ("1", "true"):
+            queryset = queryset.filter(Exists(CaseDeadline.objects.filter(
+                case=OuterRef("pk"), overdue_at__isnull=False, met_at__isnull=True, cancelled=False)))
+        try:
+            limit = min(max(int(params.get("limit", 50)), 1), 200)
+            offset = max(int(params.get("offset", 0)), 0)
+        except ValueError:
+            raise ValidationFailed(_("limit 和 offset 必须是整数。")) from None
+        total = queryset.count()
+        rows = queryset.order_by("-received_at", "-id")[offset:offset + limit]
+        return Response({"count": total, "limit": limit, "offset": offset,
+                         "results": [s.case_list_data(c) for c in rows]})
+
+
+class CaseDetailApi(APIView):
+    """The case with masked personal data, its events and its deadlines; every read is audited."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        case = access_case(user=request.user, case_id=pk)
+        audit_record(actor=request.user, action="case.read", obj=case)
+        return case_detail_response(user=request.user, pk=case.pk)
+
+
+class _CaseActionApi(APIView):
+    input_serializer: type[serializers.Serializer] = s.NoteIn
+
+    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def post(self, request: Request, pk: int) -> Response:
+        case = access_case(user=request.user, case_id=pk, action="case.update")
+        data = validated(self.input_serializer, request.data)
+        self.perform(case=case, user=request.user, data=data)
+        return case_detail_response(user=request.user, pk=case.pk)
+
+
+class CaseRouteApi(_CaseActionApi):
+    input_serializer = s.RouteIn
+
+    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+        unit = _unit_by_code(data["unit"], "unit")
+        services.case_route(case=case, unit=unit, mode=data["mode"], actor=user, note=data["note"])
+
+
+class CaseAcceptApi(_CaseActionApi):
+    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+        services.case_accept(case=case, actor=user, note=data["note"])
+
+
+class CaseRefuseApi(_CaseActionApi):
+    input_serializer = s.RefuseIn
+
+    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+        services.case_refuse(case=case, actor=user, reason=data["reason"], legal_channel=data["legal_channel"])
+
+
+class CaseObjectApi(_CaseActionApi):
+    input_serializer = s.ReasonIn
+
+    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+        services.case_object(case=case, actor=user, reason=data["reason"])
+
+
+class CaseExtendApi(_CaseActionApi):
+    input_serializer = s.ExtendIn
+
+    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+        services.case_extend(case=case, actor=user, days=data["days"], reason=data["reason"])
+
+
+class CaseReplyApi(_CaseActionApi):
+    input_serializer = s.ReplyIn
+
+    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+        services.case_reply(case=case, actor=user, outcome=data["outcome"], text=data["text"])
+
+
+class CaseReviewDecideApi(_CaseActionApi):
+    input_serializer = s.DecisionIn
+
+    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+        services.case_review_decide(case=case, actor=user, outcome=data["outcome"], text=data["text"])
+
+
+class CaseReReviewDecideApi(_CaseActionApi):
+    input_serializer = s.DecisionIn
+
+    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+        services.case_re_review_decide(case=case, actor=user, outcome=data["outcome"], text=data["text"])
+
+
+class PetitionerRevealApi(APIView):
+    """The full ID and phone numbers of a petitioner of a case the caller can see, with a reason (audited)."""
+
+    def post(self, request: Request, pk: int, petitioner_id: int) -> Response:
+        case = access_case(user=request.user, case_id=pk, action="petitioner.reveal")
+        link = case.case_petitioners.select_related("petitioner").filter(petitioner_id=petitioner_id).first()
+        if link is None:
+            raise NotFound()
+        data = validated(s.RevealIn, request.data)
+        return Response(services.petitioner_reveal(actor=request.user, petitioner=link.petitioner,
+                                                   reason=data["reason"], case=case))
+
+
+class CategoryListApi(APIView):
+    def get(self, request: Request) -> Response:
+        rows = Category.objects.filter(active=True).select_related("parent", "default_unit")
+        return Response([
+            {"code": c.code, "name": c.name, "parent": c.parent.code if c.parent else None,
+             "default_unit": c.default_unit.code if c.default_unit else None}
+            for c in rows
+        ])

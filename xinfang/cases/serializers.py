@@ -1,0 +1,158 @@
+"""Input and output shapes of the case API (each endpoint has its own input serializer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from xinfang.cases.models import Case, CaseRating
+from xinfang.cases.selectors import case_deadline_states, case_deadlines_map
+
+
+class PetitionerIn(serializers.Serializer):
+    name = serializers.CharField(max_length=50, allow_blank=True)
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class AccusedPersonIn(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    position = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    unit = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class CaseCreateIn(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Case.Channel.choices)
+    received_at = serializers.DateTimeField()
+    matter_type = serializers.ChoiceField(choices=Case.MatterType.choices)
+    title = serializers.CharField(max_length=200)
+    content = serializers.CharField(max_length=20000)
+    petitioners = PetitionerIn(many=True, allow_empty=False, max_length=200)
+    group_size = serializers.IntegerField(min_value=1, max_value=100000, default=1)
+    representatives = PetitionerIn(many=True, required=False, default=list, max_length=50)
+    category = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    street = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    accused_units = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list,
+                                         max_length=50)
+    accused_persons = AccusedPersonIn(many=True, required=False, default=list, max_length=50)
+    repeat_of = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    force_new = serializers.BooleanField(required=False, default=False)
+
+
+class RouteIn(serializers.Serializer):
+    unit = serializers.CharField(max_length=32)
+    mode = serializers.ChoiceField(choices=Case.RouteMode.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class NoteIn(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RefuseIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+    legal_channel = serializers.CharField(max_length=32)
+
+
+class ReasonIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class ExtendIn(serializers.Serializer):
+    days = serializers.IntegerField()
+    reason = serializers.CharField(max_length=5000)
+
+
+class ReplyIn(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Case.Outcome.choices)
+    text = serializers.CharField(max_length=50000)
+
+
+class DecisionIn(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Case.ReviewOutcome.choices)
+    text = serializers.CharField(max_length=50000)
+
+
+class RevealIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class PortalCodeIn(serializers.Serializer):
+    query_code = serializers.CharField(max_length=40)
+
+
+class PortalRateIn(PortalCodeIn):
+    rating = serializers.ChoiceField(choices=CaseRating.Rating.choices)
+
+
+class PortalReasonIn(PortalCodeIn):
+    reason = serializers.CharField(max_length=5000)
+
+
+def _ref(obj: Any) -> dict[str, str] | None:
+    return {"code": obj.code, "name": obj.name} if obj is not None else None
+
+
+def case_list_data(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "title": case.title,
+        "channel": case.channel,
+        "matter_type": case.matter_type,
+        "status": case.status,
+        "received_at": case.received_at.isoformat(),
+        "category": _ref(case.category),
+        "street": _ref(case.street),
+        "handling_unit": _ref(case.handling_unit),
+    }
+
+
+def case_detail_data(case: Case) -> dict[str, Any]:
+    """The case as staff see it: personal data masked (SECURITY.md 6), deadlines, events, documents."""
+    return {
+        **case_list_data(case),
+        "status_display": case.get_status_display(),
+        "content": case.content,
+        "group_size": case.group_size,
+        "route_mode": case.route_mode or None,
+        "registered_unit": _ref(case.registered_unit),
+        "repeat_of": {"id": case.repeat_of.pk, "number": case.repeat_of.number} if case.repeat_of else None,
+        "petitioners": [
+            {
+                "id": link.petitioner.pk,
+                "name": link.petitioner.name,
+                "id_number": link.petitioner.id_masked,
+                "phone": link.petitioner.phone_masked,
+                "address": link.petitioner.address,
+                "is_representative": link.is_representative,
+            }
+            for link in case.case_petitioners.all()
+        ],
+        "accused": [
+            {"unit": _ref(a.unit), "name": a.name, "position": a.position} for a in case.accused.all()
+        ],
+        "extension_days": case.extension_days,
+        "refuse_reason": case.refuse_reason,
+        "legal_channel": case.legal_channel or None,
+        "outcome": case.outcome or None,
+        "reply_text": case.reply_text,
+        "review_outcome": case.review_outcome or None,
+        "re_review_outcome": case.re_review_outcome or None,
+        "closed_reason": case.closed_reason or None,
+        "deadlines": case_deadlines_map(case),
+        "deadline_states": case_deadline_states(case),
+        "ratings": [{"stage": r.stage, "rating": r.rating, "at": r.at.isoformat()} for r in case.ratings.all()],
+        "documents": [
+            {"id": d.pk, "kind": d.kind, "title": d.title, "public": d.public,
+             "issued_at": d.issued_at.isoformat() if d.issued_at else None}
+            for d in case.documents.all()
+        ],
+        "events": [
+            {"at": e.at.isoformat(), "actor": e.actor_name, "action": e.action, "from_status": e.from_status or None,
+             "to_status": e.to_status or None, "note": e.note, "data": e.data}
+            for e in case.events.all()
+        ],
+    }

@@ -1,0 +1,239 @@
+"""From routing to the written reply: 转送/交办, 受理, 不予受理, 退回, 延期, 答复."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xinfang.accounts.access import unit_is_accused_in
+from xinfang.accounts.models import Unit
+from xinfang.cases.models import Case, CaseDeadline, CaseDocument
+from xinfang.cases.services.events import case_transition, not_allowed
+from xinfang.core.audit import audit_record
+from xinfang.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from xinfang.deadlines.rules import MAX_EXTENSION_DAYS
+from xinfang.deadlines.services import deadline_cancel, deadline_extend, deadline_meet, deadline_open
+from xinfang.notifications.services import notify_bureau, notify_unit, outbox_enqueue_for_petitioners
+
+# 诉访分离 (信访工作条例 Art. 28 ¶2, Art. 31 (1)–(4)): the legal channel a refused claim belongs to.
+LEGAL_CHANNELS = {
+    "litigation": "诉讼",
+    "administrative_review": "行政复议",
+    "administrative_litigation": "行政诉讼",
+    "arbitration": "仲裁（含劳动人事争议仲裁）",
+    "procuratorate": "检察机关法律监督",
+    "police": "公安机关法律程序",
+    "party_appeal": "党员申诉、申请复审",
+    "administrative_procedure": "行政裁决、确认、许可、处罚等行政程序",
+    "other_authority": "向有权处理的机关、单位提出",
+    "none": "无（其他不予受理情形）",
+}
+
+
+def _require(actor: Any, perm: str, message: str) -> None:
+    if not actor.has_perm(perm):
+        raise Forbidden(message)
+
+
+def _require_handler_of(actor: Any, case: Case, *, perm: str = "cases.handle_case") -> None:
+    """The actor works in the unit handling the case (or above it, where the unit sees its sub-units)."""
+    _require(actor, perm, _("您没有办理该事项的权限。"))
+    unit = getattr(actor, "unit", None)
+    handling = case.handling_unit
+    if unit is None or handling is None:
+        raise Forbidden(_("只有承办单位可以办理该事项。"))
+    if unit.pk != handling.pk and not (unit.scope_includes_children and handling.path.startswith(unit.path)):
+        raise Forbidden(_("只有承办单位可以办理该事项。"))
+
+
+def _deadline(case: Case, kind: str) -> CaseDeadline | None:
+    return CaseDeadline.objects.filter(case=case, kind=kind, cancelled=False).first()
+
+
+def _issue_document(*, case: Case, kind: str, body: str, actor: Any) -> CaseDocument:
+    """An issued notice or opinion, published to the petitioner; the .docx comes from the template of its
+    kind (issue documents are drafted in the workbench)."""
+    label = CaseDocument.Kind(kind).label
+    return CaseDocument.objects.create(case=case, kind=kind, title=f"{label}（{case.number}）", body=body,
+                                       public=True, issued_at=timezone.now(), created_by=actor)
+
+
+@transaction.atomic
+def case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str = "") -> Case:
+    """Transfer (转送) or assign (交办) the case to the unit that has the power to handle it
+    (信访工作条例 Art. 22). Never to an accused unit or a unit below one (Art. 30 ¶3)."""
+    _require(actor, "cases.route_case", _("您没有转送交办的权限。"))
+    if case.status not in (Case.Status.REGISTERED, Case.Status.OBJECTED):
+        raise not_allowed(case, _("转送交办"))
+    if mode not in Case.RouteMode.values:
+        raise ValidationFailed(_("转交方式必须是转送或交办。"), errors={"mode": [_("必须是 transfer 或 assign。")]})
+    if not unit.active or unit.kind == Unit.Kind.BUREAU:
+        raise ValidationFailed(_("不能转送交办到该单位。"), errors={"unit": [_("请选择一个启用的承办单位。")]})
+    if unit_is_accused_in(unit=unit, case=case):
+        audit_record(actor=actor, action="case.route", obj=case, result="denied",
+                     detail={"unit": unit.code, "reason": "accused_unit"})
+        raise ValidationFailed(
+            _("不得将检举控告材料转给被检举控告的单位或其下属单位（《信访工作条例》第三十条）。"),
+            errors={"unit": [_("该单位是被反映单位。")]},
+        )
+    today = timezone.localdate()
+    now = timezone.now()
+    information_only = case.matter_type == Case.MatterType.INFORMATION
+    # 反映情况 (Art. 29 ¶1 first clause): recorded and forwarded; nothing to accept or decide.
+    to = Case.Status.CLOSED if information_only else Case.Status.ROUTED
+    extra = {"closed_at": now, "closed_reason": "forwarded"} if information_only else {}
+    case_transition(case=case, allowed=[case.status], to=to, actor=actor, action="routed", action_label=_("转送交办"),
+                    note=note, data={"unit": unit.code, "mode": mode}, handling_unit=unit, route_mode=mode,
+                    routed_at=now, **extra)
+    deadline_meet(case=case, kind="route_by", at=now)
+    if not information_only:
+        # Art. 23 ¶3: acceptance notice within 15 days, objection within 5 working days of receipt.
+        deadline_open(case=case, kind="accept_by", start=today)
+        deadline_open(case=case, kind="object_by", start=today)
+    notify_unit(case=case, kind="routed",
+                text=_("%(n)s 已%(m)s贵单位办理。") % {"n": case.number, "m": Case.RouteMode(mode).label})
+    return case
+
+
+@transaction.atomic
+def case_accept(*, case: Case, actor: Any, note: str = "") -> Case:
+    """The unit accepts the matter and tells the petitioner in writing (受理告知书, Art. 23 ¶3);
+    the 60-day handling clock starts (Art. 34)."""
+    _require_handler_of(actor, case)
+    now = timezone.now()
+    case_transition(case=case, allowed=[Case.Status.ROUTED], to=Case.Status.ACCEPTED, actor=actor,
+                    action="accepted", action_label=_("受理"), note=note, accepted_at=now)
+    deadline_meet(case=case, kind="accept_by", at=now)
+    deadline_cancel(case=case, kinds=["object_by"])
+    decide = deadline_open(case=case, kind="decide_by", start=timezone.localdate(now))
+    _issue_document(case=case, kind=CaseDocument.Kind.ACCEPTANCE_NOTICE, actor=actor,
+                    body=_("您反映的信访事项（%(n)s）已由%(u)s受理，将于%(d)s前办结并书面答复。")
+                    % {"n": case.number, "u": case.handling_unit.name, "d": decide.due_date.isoformat()})
+    outbox_enqueue_for_petitioners(case=case, body=_("您的信访事项%(n)s已受理。") % {"n": case.number})
+    return case
+
+
+@transaction.atomic
+def case_refuse(*, case: Case, actor: Any, reason: str, legal_channel: str) -> Case:
+    """The unit does not accept the matter, with the reasons and, for a matter that belongs to another
+    legal procedure, the channel to use (不予受理告知书; 诉访分离, Art. 28 ¶2, Art. 31)."""
+    _require_handler_of(actor, case)
+    if case.status != Case.Status.ROUTED:
+        raise not_allowed(case, _("不予受理"))
+    errors: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        errors["reason"] = [_("请写明不予受理的理由。")]
+    if legal_channel not in LEGAL_CHANNELS:
+        errors["legal_channel"] = [_("请选择应当导入的法定途径。")]
+    elif case.matter_type == Case.MatterType.CLAIM and legal_channel == "none":
+        errors["legal_channel"] = [_("申诉求决事项不予受理时，必须告知信访人应当通过的法定途径。")]
+    if errors:
+        raise ValidationFailed(_("不予受理的信息不完整。"), errors=errors)
+    now = timezone.now()
+    case_transition(case=case, allowed=[Case.Status.ROUTED], to=Case.Status.REFUSED, actor=actor, action="refused",
+                    action_label=_("不予受理"), note=reason, data={"legal_channel": legal_channel},
+                    refuse_reason=reason, legal_channel=legal_channel, closed_at=now, closed_reason="refused")
+    deadline_meet(case=case, kind="accept_by", at=now)
+    deadline_cancel(case=case, kinds=["object_by"])
+    _issue_document(case=case, kind=CaseDocument.Kind.REFUSAL_NOTICE, actor=actor,
+                    body=_("您反映的信访事项（%(n)s）不予受理。理由：%(r)s。请通过以下途径依法提出：%(c)s。")
+                    % {"n": case.number, "r": reason, "c": LEGAL_CHANNELS[legal_channel]})
+    outbox_enqueue_for_petitioners(case=case, body=_("您的信访事项%(n)s不予受理，详见告知书。") % {"n": case.number})
+    return case
+
+
+@transaction.atomic
+def case_object(*, case: Case, actor: Any, reason: str) -> Case:
+    """The unit objects that the matter is not within its powers (退回), with reasons, within 5 working
+    days of receiving it (信访工作条例 Art. 23 ¶3); the case goes back to the bureau to be routed again."""
+    _require_handler_of(actor, case)
+    if case.status != Case.Status.ROUTED:
+        raise not_allowed(case, _("提出异议"))
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationFailed(_("请详细说明异议理由。"), errors={"reason": [_("请详细说明异议理由。")]})
+    window = _deadline(case, "object_by")
+    today = timezone.localdate()
+    if window is not None and today > window.due_date:
+        raise InvalidTransition(
+            _("异议期限已于%(d)s届满（收到之日起5个工作日，《信访工作条例》第二十三条）。") % {"d": window.due_date}
+        )
+    now = timezone.now()
+    from_unit = case.handling_unit
+    case_transition(case=case, allowed=[Case.Status.ROUTED], to=Case.Status.OBJECTED, actor=actor,
+                    action="objected", action_label=_("提出异议"), note=reason,
+                    data={"unit": from_unit.code if from_unit else None}, handling_unit=None, route_mode="")
+    deadline_meet(case=case, kind="object_by", at=now)
+    deadline_cancel(case=case, kinds=["accept_by"])
+    # Policy (configurable): the bureau routes again within REROUTE_DAYS of the objection.
+    deadline_open(case=case, kind="route_by", start=today, days=settings.XINFANG["REROUTE_DAYS"])
+    notify_bureau(case=case, kind="objected",
+                  text=_("%(u)s 对 %(n)s 提出异议：%(r)s") % {"u": from_unit, "n": case.number, "r": reason[:100]})
+    return case
+
+
+@transaction.atomic
+def case_extend(*, case: Case, actor: Any, days: int, reason: str) -> Case:
+    """Extend the handling deadline once, by at most 30 days, with the head's approval; the petitioner is
+    told why (延期告知书, 信访工作条例 Art. 34)."""
+    _require_handler_of(actor, case, perm="cases.approve_extension")
+    if case.status != Case.Status.ACCEPTED:
+        raise not_allowed(case, _("延期"))
+    if case.extension_days:
+        raise InvalidTransition(_("办理期限只能延长一次（《信访工作条例》第三十四条）。"))
+    errors: dict[str, list[str]] = {}
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_EXTENSION_DAYS:
+        errors["days"] = [_("延长期限为1至30日（《信访工作条例》第三十四条）。")]
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        errors["reason"] = [_("请写明延期理由，将告知信访人。")]
+    if errors:
+        raise ValidationFailed(_("延期申请不完整。"), errors=errors)
+    decide = _deadline(case, "decide_by")
+    if decide is not None and timezone.localdate() > decide.due_date:
+        raise InvalidTransition(_("办理期限已于%(d)s届满，不能再延期。") % {"d": decide.due_date})
+    case_transition(case=case, allowed=[Case.Status.ACCEPTED], to=Case.Status.ACCEPTED, actor=actor,
+                    action="extended", action_label=_("延期"), note=reason, data={"days": days},
+                    extension_days=days)
+    extended = deadline_extend(case=case, kind="decide_by", extra_days=days)
+    _issue_document(case=case, kind=CaseDocument.Kind.EXTENSION_NOTICE, actor=actor,
+                    body=_("您反映的信访事项（%(n)s）因%(r)s，办理期限延长%(days)d日，至%(d)s。")
+                    % {"n": case.number, "r": reason, "days": days, "d": extended.due_date.isoformat()})
+    outbox_enqueue_for_petitioners(case=case, body=_("您的信访事项%(n)s办理期限已延长，详见延期告知书。") % {"n": case.number})
+    return case
+
+
+@transaction.atomic
+def case_reply(*, case: Case, actor: Any, outcome: str, text: str) -> Case:
+    """The written answer (处理意见书: support / explain / reject, Art. 32; or a mediation or settlement
+    agreement, Art. 33). For a claim (申诉求决) the 30-day window to ask for review opens (Art. 35); other
+    matters close with the answer."""
+    _require_handler_of(actor, case)
+    if case.status != Case.Status.ACCEPTED:
+        raise not_allowed(case, _("答复"))
+    errors: dict[str, list[str]] = {}
+    if outcome not in Case.Outcome.values:
+        errors["outcome"] = [_("处理意见必须是支持、解释说明、不予支持或调解和解之一。")]
+    text = (text or "").strip()
+    if len(text) < 10:
+        errors["text"] = [_("处理意见书正文至少10个字，并载明事实、理由和依据（《信访工作条例》第三十二条）。")]
+    if errors:
+        raise ValidationFailed(_("答复内容不完整。"), errors=errors)
+    now = timezone.now()
+    reviewable = case.matter_type == Case.MatterType.CLAIM
+    to = Case.Status.REPLIED if reviewable else Case.Status.CLOSED
+    extra = {} if reviewable else {"closed_at": now, "closed_reason": "replied"}
+    case_transition(case=case, allowed=[Case.Status.ACCEPTED], to=to, actor=actor, action="replied",
+                    action_label=_("答复"), note=text[:500], data={"outcome": outcome}, outcome=outcome,
+                    reply_text=text, replied_at=now, **extra)
+    deadline_meet(case=case, kind="decide_by", at=now)
+    if reviewable:
+        deadline_open(case=case, kind="review_request_by", start=timezone.localdate(now))
+    _issue_document(case=case, kind=CaseDocument.Kind.REPLY_OPINION, actor=actor, body=text)
+    outbox_enqueue_for_petitioners(case=case, body=_("您的信访事项%(n)s已答复，请凭查询码查看并评价。") % {"n": case.number})
+    return case

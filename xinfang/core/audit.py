@@ -1,0 +1,91 @@
+"""Writing and verifying the hash-chained audit log (SECURITY.md 8–9).
+
+``audit_record`` runs inside the caller's transaction: when the audit row cannot be written the whole
+action fails with it ("a failed audit write fails the action").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from xinfang.core.context import client_ip
+from xinfang.core.models import AuditChainHead, AuditEntry
+
+GENESIS = "0" * 64
+
+
+def _entry_digest(*, prev_hash: str, at: str, username: str, role: str, ip: str, action: str,
+                  object_type: str, object_id: str, result: str, detail: Any) -> str:
+    body = json.dumps(
+        [prev_hash, at, username, role, ip, action, object_type, object_id, result, detail],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str = "", object_id: str = "",
+                 result: str = AuditEntry.Result.OK, detail: dict[str, Any] | None = None,
+                 ip: str | None = None) -> AuditEntry:
+    """Append one audit row. ``actor`` is a user or None (the public, the system)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    username = user.get_username() if user else ("system" if actor is None else "anonymous")
+    role = getattr(user, "role", "") if user else ""
+    detail = detail or {}
+    ip = client_ip.get() if ip is None else ip
+    at = timezone.now()
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+            id=1, defaults={"last_hash": GENESIS, "count": 0}
+        )
+        digest = _entry_digest(prev_hash=head.last_hash, at=at.isoformat(), username=username, role=role, ip=ip,
+                               action=action, object_type=object_type, object_id=object_id, result=result,
+                               detail=detail)
+        entry = AuditEntry.objects.create(
+            at=at, user=user, username=username, role=role, ip=ip, action=action, object_type=object_type,
+            object_id=object_id, result=result, detail=detail, prev_hash=head.last_hash, hash=digest,
+        )
+        AuditChainHead.objects.filter(id=1).update(last_hash=digest, count=head.count + 1)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    reason: str = ""
+
+
+def audit_verify(*, batch_size: int = 5000) -> AuditVerification:
+    """Walk the chain from the start; name the first row whose hash or link does not hold."""
+    prev = GENESIS
+    checked = 0
+    last_id = 0
+    while True:
+        rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not rows:
+            break
+        for row in rows:
+            if row.prev_hash != prev:
+                return AuditVerification(False, checked, row.id, "link to the previous row is broken")
+            digest = _entry_digest(prev_hash=row.prev_hash, at=row.at.isoformat(), username=row.username,
+                                   role=row.role, ip=row.ip, action=row.action, object_type=row.object_type,
+                                   object_id=row.object_id, result=row.result, detail=row.detail)
+            if digest != row.hash:
+                return AuditVerification(False, checked, row.id, "content does not match its hash")
+            prev = row.hash
+            checked += 1
+            last_id = row.id
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head and (head.last_hash != prev or head.count != checked):
+        return AuditVerification(False, checked, None, "rows are missing at the end of the chain")
+    return AuditVerification(True, checked)

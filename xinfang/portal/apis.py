@@ -1,0 +1,114 @@
+"""Public API, no login: track by query code, rate, ask for review and re-review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinfang.cases import serializers as s
+from xinfang.cases import services
+from xinfang.cases.apis import validated
+from xinfang.cases.models import Case
+from xinfang.cases.selectors import case_find_by_query_code_hash
+from xinfang.core.middleware import request_client_ip
+from xinfang.portal.services import portal_case_by_code
+
+# What is published to the petitioner (DOMAIN.md "After the reply"): dates, status, transfer dates and
+# issued documents. Never staff names, internal notes or the accused.
+PUBLIC_EVENTS = {
+    "registered": "已登记",
+    "linked": "已并入正在办理的事项",
+    "routed": "已转送交办",
+    "accepted": "已受理",
+    "refused": "不予受理",
+    "objected": "重新转送交办中",
+    "extended": "办理期限已延长",
+    "replied": "已答复",
+    "rated": "已评价",
+    "review_requested": "已申请复查",
+    "review_decided": "已作出复查意见",
+    "re_review_requested": "已申请复核",
+    "re_review_decided": "已作出复核意见",
+    "closed": "已办结",
+    "not_accepted_again": "不再受理",
+}
+
+
+def portal_case_data(case: Case) -> dict[str, Any]:
+    deadlines = {d.kind: d for d in case.deadlines.all() if not d.cancelled}
+
+    def window(kind: str) -> str | None:
+        d = deadlines.get(kind)
+        return d.due_date.isoformat() if d and d.met_at is None else None
+
+    rated_stages = {r.stage for r in case.ratings.all()}
+    stage = "re_review" if case.re_review_outcome else "review" if case.review_outcome else \
+        "reply" if case.replied_at else None
+    return {
+        "number": case.number,
+        "title": case.title,
+        "status": case.status,
+        "status_display": str(case.get_status_display()),
+        "received_date": case.received_at.date().isoformat(),
+        "handling_unit": case.handling_unit.name if case.handling_unit else None,
+        "timeline": [
+            {"date": e.at.date().isoformat(), "action": e.action, "text": PUBLIC_EVENTS[e.action]}
+            for e in case.events.all() if e.action in PUBLIC_EVENTS
+        ],
+        "documents": [
+            {"kind": d.kind, "title": d.title, "issued_at": d.issued_at.isoformat() if d.issued_at else None,
+             "body": d.body}
+            for d in case.documents.all() if d.public and d.issued_at
+        ],
+        "can_rate": stage is not None and stage not in rated_stages,
+        "review_request_by": window("review_request_by") if case.status == Case.Status.REPLIED else None,
+        "re_review_request_by": window("re_review_request_by") if case.status == Case.Status.REVIEWED else None,
+    }
+
+
+class _PortalApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class PortalTrackApi(_PortalApi):
+    def get(self, request: Request, query_code: str) -> Response:
+        case = portal_case_by_code(query_code=query_code, ip=request_client_ip(request))
+        return Response(portal_case_data(case))
+
+
+def _reloaded(case: Case) -> Response:
+    fresh = case_find_by_query_code_hash(case.query_code_hash)
+    return Response(portal_case_data(fresh))
+
+
+class PortalRateApi(_PortalApi):
+    def post(self, request: Request) -> Response:
+        data = validated(s.PortalRateIn, request.data)
+        case = portal_case_by_code(query_code=data["query_code"], ip=request_client_ip(request))
+        services.case_rate(case=case, rating=data["rating"])
+        return _reloaded(case)
+
+
+class PortalReviewApi(_PortalApi):
+    def post(self, request: Request) -> Response:
+        data = validated(s.PortalReasonIn, request.data)
+        case = portal_case_by_code(query_code=data["query_code"], ip=request_client_ip(request))
+        services.case_review_request(case=case, reason=data["reason"])
+        return _reloaded(case)
+
+
+class PortalReReviewApi(_PortalApi):
+    def post(self, request: Request) -> Response:
+        data = validated(s.PortalReasonIn, request.data)
+        case = portal_case_by_code(query_code=data["query_code"], ip=request_client_ip(request))
+        services.case_re_review_request(case=case, reason=data["reason"])
+        return _reloaded(case)
+
+
+
