@@ -29,14 +29,14 @@ def text_similarity(a: str, b: str) -> float:
     return len(x & y) / len(x | y)
 
 
-def petitioner_open_matter_similar(*, id_hashes: Sequence[str], category: Category | None, title: str,
+def petitioner_open_matter_similar(*, petitioner_ids: Sequence[int], category: Category | None, title: str,
                                    content: str) -> Case | None:
     """An open case of the same petitioner(s) on what looks like the same matter (信访工作条例 Art. 19 ¶3):
     same category (when both have one) and a similar title and text."""
-    if not id_hashes:
+    if not petitioner_ids:
         return None
     candidates = Case.objects.filter(
-        status__in=Case.OPEN_STATUSES, case_petitioners__petitioner__id_hash__in=list(id_hashes)
+        status__in=Case.OPEN_STATUSES, case_petitioners__petitioner_id__in=list(petitioner_ids)
     ).distinct().order_by("-received_at")[:20]
     best: tuple[float, Case | None] = (0.0, None)
     for case in candidates:

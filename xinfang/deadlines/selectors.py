@@ -3,21 +3,46 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from django.db import connection
 
 from xinfang.core.workdays import WorkCalendar
 from xinfang.deadlines.models import CalendarDay, CalendarYear
 
 
+_cache: dict[str, Any] = {"version": None, "calendar": None}
+
+
+def _calendar_version() -> tuple[Any, ...]:
+    # One cheap raw query per computation. Every change of the calendar goes through
+    # ``calendar_load``, which rewrites the CalendarYear rows of the years it touches (loaded_at moves),
+    # so the version changes in every process, not only in the one that loaded the file.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*), MAX(loaded_at), (SELECT COUNT(*) FROM deadlines_calendarday) FROM deadlines_calendaryear"
+        )
+        return tuple(cursor.fetchone())
+
+
+def work_calendar() -> WorkCalendar:
+    """The whole official calendar (a few dozen rows a year), cached per process and reloaded when the
+    database says it changed."""
+    version = _calendar_version()
+    if _cache["version"] != version or _cache["calendar"] is None:
+        holidays: set[date] = set()
+        workdays: set[date] = set()
+        for day, kind in CalendarDay.objects.values_list("date", "kind"):
+            (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays).add(day)
+        known = set(CalendarYear.objects.values_list("year", flat=True))
+        _cache["calendar"] = WorkCalendar(frozenset(holidays), frozenset(workdays), frozenset(known))
+        _cache["version"] = version
+    return _cache["calendar"]
+
+
 def work_calendar_between(*, start: date, end: date) -> WorkCalendar:
-    """The official calendar for the days from ``start`` to ``end`` (two small indexed queries)."""
-    holidays: set[date] = set()
-    workdays: set[date] = set()
-    for day, kind in CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "kind"):
-        (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays).add(day)
-    known = set(
-        CalendarYear.objects.filter(year__range=(start.year, end.year)).values_list("year", flat=True)
-    )
-    return WorkCalendar(frozenset(holidays), frozenset(workdays), frozenset(known))
+    """The official calendar covering ``start`` to ``end`` (the cached whole calendar serves any range)."""
+    return work_calendar()
 
 
 def calendar_years_loaded() -> list[int]:

@@ -35,20 +35,23 @@ def deadline_compute(*, start: date, days: int, counting: str) -> Due:
     return due_date(start, days, mode, calendar, roll_to_workday=settings.XINFANG["ROLL_TO_WORKDAY"])
 
 
-def deadline_open(*, case: Any, kind: str, start: date, extra_days: int = 0, days: int | None = None) -> Any:
-    """Start (or restart) the deadline ``kind`` of ``case`` counted from ``start``."""
+def deadline_open(*, case: Any, kind: str, start: date, extra_days: int = 0, days: int | None = None,
+                  fresh: bool = False) -> Any:
+    """Start (or restart) the deadline ``kind`` of ``case`` counted from ``start``. ``fresh``: the case was
+    created in this transaction, so there is no row to restart."""
     from xinfang.cases.models import CaseDeadline
 
     rule = RULES[kind]
     total = (rule.days if days is None else days) + extra_days
     due = deadline_compute(start=start, days=total, counting=rule.counting)
-    deadline, _created = CaseDeadline.objects.update_or_create(
-        case=case, kind=kind,
-        defaults={"start_date": start, "days": total, "counting": rule.counting.value, "due_date": due.date,
-                  "provisional": due.provisional, "on_petitioner": rule.on_petitioner, "met_at": None,
-                  "cancelled": False, "overdue_at": None},
-    )
-    return deadline
+    values = {"start_date": start, "days": total, "counting": rule.counting.value, "due_date": due.date,
+              "provisional": due.provisional, "on_petitioner": rule.on_petitioner, "met_at": None,
+              "cancelled": False, "overdue_at": None}
+    # Restarting (route_by after an objection) updates the row; the first opening inserts it. The unique
+    # constraint (case, kind) stops a second row whatever happens.
+    if fresh or not CaseDeadline.objects.filter(case=case, kind=kind).update(**values):
+        return CaseDeadline.objects.create(case=case, kind=kind, **values)
+    return CaseDeadline(case=case, kind=kind, **values)
 
 
 def deadline_meet(*, case: Any, kind: str, at: datetime) -> None:

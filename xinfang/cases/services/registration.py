@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,11 +72,16 @@ def query_code_format(code: str) -> str:
 
 
 def case_number_next(*, year: int) -> str:
-    """The next number of ``year`` (``XF-2026-000123``); the sequence row stays locked until commit."""
+    """The next number of ``year`` (``XF-2026-000123``); the sequence row stays locked until commit.
+
+    ``UPDATE … RETURNING`` (SQLite ≥ 3.35, PostgreSQL) takes the number in one statement."""
     for _attempt in range(3):
-        if CaseNumberSequence.objects.filter(year=year).update(last=F("last") + 1):
-            last = CaseNumberSequence.objects.values_list("last", flat=True).get(year=year)
-            return f"XF-{year}-{last:06d}"
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE cases_casenumbersequence SET last = last + 1 WHERE year = %s RETURNING last",
+                           [year])
+            row = cursor.fetchone()
+        if row:
+            return f"XF-{year}-{row[0]:06d}"
         try:
             with transaction.atomic():
                 CaseNumberSequence.objects.create(year=year, last=1)
@@ -110,11 +114,16 @@ def _validate_person(person: PetitionerInput, prefix: str, errors: dict[str, lis
     return id_number, phone
 
 
-def petitioner_upsert(*, person: PetitionerInput, id_number: str, phone: str) -> Petitioner:
+def petitioner_upsert(*, person: PetitionerInput, id_number: str, phone: str,
+                      known: dict[str, Petitioner] | None = None) -> Petitioner:
     """The petitioner with this ID number (by keyed hash), with contact details brought up to date; or a
-    new one. Without an ID number every petition names a new person record."""
+    new one. Without an ID number every petition names a new person record. ``known`` maps ID hashes to
+    petitioners the caller has already looked up."""
     id_hash = lookup_hash(id_number, context="id") if id_number else ""
-    existing = Petitioner.objects.filter(id_hash=id_hash).first() if id_hash else None
+    if known is not None:
+        existing = known.get(id_hash) if id_hash else None
+    else:
+        existing = Petitioner.objects.filter(id_hash=id_hash).first() if id_hash else None
     updates: dict[str, Any] = {"name": person.name.strip()}
     if (person.address or "").strip():
         updates["address"] = person.address.strip()
@@ -205,10 +214,11 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
     if errors:
         raise ValidationFailed(_("登记信息有误，请检查后重新提交。"), errors=errors)
 
-    if repeat_of is None and not force_new:
-        id_hashes = [lookup_hash(id_number, context="id") for _p, id_number, _phone in checked if id_number]
-        repeat_of = petitioner_open_matter_similar(id_hashes=id_hashes, category=category, title=title,
-                                                   content=content)
+    id_hashes = [lookup_hash(id_number, context="id") for _p, id_number, _phone in checked if id_number]
+    known = {p.id_hash: p for p in Petitioner.objects.filter(id_hash__in=id_hashes)} if id_hashes else {}
+    if repeat_of is None and not force_new and known:
+        repeat_of = petitioner_open_matter_similar(petitioner_ids=[p.pk for p in known.values()],
+                                                   category=category, title=title, content=content)
     now = timezone.now()
     warnings: list[str] = []
     status = Case.Status.REGISTERED
@@ -233,7 +243,9 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
     links = []
     seen: set[int] = set()
     for position, (person, id_number, phone) in enumerate(checked):
-        petitioner = petitioner_upsert(person=person, id_number=id_number, phone=phone)
+        petitioner = petitioner_upsert(person=person, id_number=id_number, phone=phone, known=known)
+        if petitioner.id_hash:
+            known[petitioner.id_hash] = petitioner
         if petitioner.pk in seen:
             continue
         seen.add(petitioner.pk)
@@ -259,7 +271,7 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
                           to_status=status, at=now, note=warnings[0], data={"case": repeat_of.pk})
     else:
         # 信访工作条例 Art. 22: route within 15 days of receipt.
-        deadline_open(case=case, kind="route_by", start=timezone.localdate(received_at))
+        deadline_open(case=case, kind="route_by", start=timezone.localdate(received_at), fresh=True)
         if repeat_of is not None:
             case_event_append(case=case, actor=actor, action="repeat_of", at=now,
                               note=_("重复信访，原事项 %(n)s") % {"n": repeat_of.number}, data={"case": repeat_of.pk})

@@ -1,0 +1,1 @@
+"""Benchmarks: honest measurements written as JSON reports (`xinfang bench NAME --json FILE`)."""

@@ -1,0 +1,23 @@
+"""Running code as if at another time: for the demo generator, benchmarks and tests.
+
+All of xinfang reads the time through ``django.utils.timezone.now()`` (and ``localdate()``, which calls
+it), so patching that one function moves every service's clock consistently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from unittest import mock
+
+from django.utils import timezone
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Within the block, ``timezone.now()`` answers ``moment`` (which must be aware)."""
+    if timezone.is_naive(moment):
+        raise ValueError("clock_at needs an aware datetime")
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield

@@ -1,0 +1,53 @@
+"""xinfang bench NAME [--json FILE] [options]: benchmarks with JSON reports (never timed unit tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from xinfang.bench.runner import run_isolated
+
+BENCHMARKS = ["lifecycle"]
+
+
+class Command(BaseCommand):
+    help = "Run a benchmark in a throw-away database and write a JSON report."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name", choices=BENCHMARKS)
+        parser.add_argument("--json", dest="json_path", help="write the report here (also printed)")
+        parser.add_argument("--database-url", help="PostgreSQL server to run on (a new database is created "
+                                                    "and dropped); default: a temporary SQLite file")
+        parser.add_argument("--registrations", type=int, default=3000)
+        parser.add_argument("--cases", type=int, default=100_000, help="cases in the table for the detail API")
+        parser.add_argument("--requests", type=int, default=1000)
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args, **options) -> None:
+        if not os.environ.get("XINFANG_BENCH_CHILD"):
+            argv = [a for a in sys.argv[1:]]
+            if "--database-url" in argv:
+                index = argv.index("--database-url")
+                del argv[index:index + 2]
+            if options["json_path"]:
+                # The child runs in another working directory context only for the database; keep paths absolute.
+                index = argv.index("--json")
+                argv[index + 1] = str(Path(options["json_path"]).resolve())
+            code = run_isolated(argv, database_url=options["database_url"])
+            if code:
+                sys.exit(code)
+            return
+        from xinfang.bench import lifecycle
+
+        report = lifecycle.run(registrations=options["registrations"], detail_cases=options["cases"],
+                               requests=options["requests"], seed=options["seed"])
+        text = json.dumps(report, ensure_ascii=False, indent=2)
+        if options["json_path"]:
+            path = Path(options["json_path"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text + "\n", encoding="utf-8")
+        self.stdout.write(text)
