@@ -80,6 +80,5 @@ def unit_is_accused_in(*, unit: Unit, case: Any) -> bool:
 
 
 def user_is_accused_in(*, user: User, case: Any) -> bool:
-    from xinfang.cases.models import CaseAccused
 
     return _accused_case_ids(user).filter(case_id=case.pk).exists()

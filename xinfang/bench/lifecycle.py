@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import platform
 import random
+import resource
 import statistics
 import time
-import resource
 from datetime import timedelta
 from typing import Any
 

@@ -43,6 +43,10 @@ class CategoryStreetRoute(models.Model):
         verbose_name = _("分类属地责任单位")
         verbose_name_plural = _("分类属地责任单位")
 
+    def __str__(self) -> str:
+        return f"{self.category_id}@{self.street_id} -> {self.unit_id}"
+
+
 
 class Petitioner(models.Model):
     """A person who petitions. The ID number and phone are stored encrypted (AES-GCM) with a keyed hash
@@ -190,6 +194,10 @@ class CaseNumberSequence(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
 
 class CasePetitioner(models.Model):
     """A person named on a case: a petitioner or, for a group visit, one of its ≤5 representatives
@@ -203,6 +211,10 @@ class CasePetitioner(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["case", "petitioner"], name="uniq_case_petitioner")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.petitioner_id}"
+
 
 
 class CaseAccused(models.Model):
@@ -218,6 +230,10 @@ class CaseAccused(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["unit"], name="accused_unit_idx")]
+
+    def __str__(self) -> str:
+        return self.name or str(self.unit_id)
+
 
 
 class CaseEvent(models.Model):
@@ -239,6 +255,10 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"], name="event_case_at_idx")]
         default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
 
 
 class CaseDeadline(models.Model):
@@ -274,6 +294,10 @@ class CaseDeadline(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "kind"], name="uniq_case_deadline_kind")]
         indexes = [models.Index(fields=["met_at", "cancelled", "overdue_at", "due_date"], name="deadline_open_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.due_date}"
+
+
 
 class CaseRating(models.Model):
     """The petitioner's satisfaction with an answer (信访事项办理群众满意度评价工作办法, 2014): one per stage."""
@@ -296,6 +320,10 @@ class CaseRating(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "stage"], name="uniq_case_rating_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage} {self.rating}"
+
 
 
 def _document_path(instance: CaseDocument, filename: str) -> str:
@@ -330,3 +358,6 @@ class CaseDocument(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title

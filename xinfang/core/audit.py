@@ -49,11 +49,11 @@ def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str =
     lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
     # savepoint=False: inside a service's transaction a failed audit write fails the whole action anyway.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(f"SELECT last_hash, count FROM core_auditchainhead WHERE id = 1{lock}")
+        cursor.execute(f"SELECT last_hash, count FROM core_auditchainhead WHERE id = 1{lock}")  # noqa: S608 - constant
         row = cursor.fetchone()
         if row is None:
             AuditChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS, "count": 0})
-            cursor.execute(f"SELECT last_hash, count FROM core_auditchainhead WHERE id = 1{lock}")
+            cursor.execute(f"SELECT last_hash, count FROM core_auditchainhead WHERE id = 1{lock}")  # noqa: S608 - constant
             row = cursor.fetchone()
         prev_hash, count = row
         digest = _entry_digest(prev_hash=prev_hash, at=at.isoformat(), username=username, role=role, ip=ip,

@@ -54,6 +54,10 @@ class AuditChainHead(models.Model):
     class Meta:
         default_permissions = ()
 
+    def __str__(self) -> str:
+        return f"audit head #{self.count}"
+
+
 
 class AppendOnlyGuard(models.Model):
     """One row: while ``enabled`` the database refuses UPDATE and DELETE on the append-only tables (the
@@ -64,3 +68,6 @@ class AppendOnlyGuard(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"append-only guard: {self.enabled}"

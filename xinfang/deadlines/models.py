@@ -40,3 +40,6 @@ class CalendarYear(models.Model):
         ordering = ["year"]
         verbose_name = _("年度日历")
         verbose_name_plural = _("年度日历")
+
+    def __str__(self) -> str:
+        return f"{self.year} ({self.source})"

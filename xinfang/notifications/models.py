@@ -21,6 +21,10 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread_idx")]
 
+    def __str__(self) -> str:
+        return self.text
+
+
 
 class OutboxMessage(models.Model):
     """A text to send by SMS or email through a gateway. The recipient's number is not copied here: the
@@ -49,3 +53,6 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk} {self.status}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
