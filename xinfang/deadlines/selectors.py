@@ -10,7 +10,6 @@ from django.db import connection
 from xinfang.core.workdays import WorkCalendar
 from xinfang.deadlines.models import CalendarDay, CalendarYear
 
-
 _cache: dict[str, Any] = {"version": None, "calendar": None}
 
 
