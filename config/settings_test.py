@@ -18,3 +18,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUEY = {"huey_class": "huey.MemoryHuey", "name": "xinfang-test", "immediate": True}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LANGUAGE_CODE = "en"
+
+# Several test runs against one PostgreSQL server at once (developers, CI) need their own database.
+if os.environ.get("XINFANG_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["XINFANG_TEST_DB_NAME"]}  # noqa: F405

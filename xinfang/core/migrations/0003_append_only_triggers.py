@@ -22,7 +22,7 @@ def forwards(apps, schema_editor):
     apps.get_model("core", "AppendOnlyGuard").objects.get_or_create(id=1, defaults={"enabled": True})
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION)
+        schema_editor.execute(PG_FUNCTION, params=None)  # no params: the % in RAISE is PL/pgSQL's own
         for table in TABLES:
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
