@@ -50,16 +50,21 @@ def cases_visible_to(user: Any) -> QuerySet:
     return scoped.exclude(id__in=_accused_case_ids(user))
 
 
-def access_case(*, user: Any, case_id: Any, action: str = "case.read", for_update: bool = False) -> Any:
+def access_case(*, user: Any, case_id: Any, action: str = "case.read", for_update: bool = False,
+                detail: bool = False) -> Any:
     """The case ``case_id`` if ``user`` may see it; otherwise ``NotFound`` (a case outside the caller's
-    scope looks exactly like a missing one) and an audited denial."""
+    scope looks exactly like a missing one) and an audited denial. ``detail`` loads everything the case
+    page shows in the same round of queries."""
     from xinfang.cases.models import Case
+    from xinfang.cases.selectors import case_detail_queryset
 
     try:
         pk = int(case_id)
     except (TypeError, ValueError):
         raise NotFound() from None
     queryset = cases_visible_to(user).select_related("category", "street", "handling_unit", "registered_unit")
+    if detail:
+        queryset = case_detail_queryset(queryset)
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
     case = queryset.filter(pk=pk).first()

@@ -122,9 +122,9 @@ class CaseDetailApi(APIView):
     """The case with masked personal data, its events and its deadlines; every read is audited."""
 
     def get(self, request: Request, pk: int) -> Response:
-        case = access_case(user=request.user, case_id=pk)
+        case = access_case(user=request.user, case_id=pk, detail=True)
         audit_record(actor=request.user, action="case.read", obj=case)
-        return case_detail_response(user=request.user, pk=case.pk)
+        return Response(s.case_detail_data(case))
 
 
 class _CaseActionApi(APIView):
