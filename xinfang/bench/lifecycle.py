@@ -20,7 +20,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -73,26 +72,30 @@ def bench_register(ctx: dict[str, Any], *, count: int, seed: int) -> dict[str, A
     ]
     received = timezone.now() - timedelta(days=1)
     durations: list[float] = []
-    with CaptureQueriesContext(connection) as queries:
-        case_register(actor=registrar, channel="letter", received_at=received, matter_type="claim",
-                      title="预热", content=CONTENT, petitioners=[inputs[0]], category=ctx["category"],
-                      street=ctx["street"], force_new=True)
-    queries_per_case = len(queries.captured_queries)
+    def register(person: PetitionerInput, title: str) -> None:
+        case_register(actor=registrar, channel="letter", received_at=received, matter_type="claim", title=title,
+                      content=CONTENT, petitioners=[person], category=ctx["category"], street=ctx["street"])
+
+    register(inputs[0], "预热")  # loads the actor's permissions and the calendar once
+    statements: list[str] = []
+    with connection.execute_wrapper(lambda execute, sql, params, many, context: (
+            statements.append(sql), execute(sql, params, many, context))[1]):
+        register(inputs[1], TITLES[0])
+    queries_per_case = len(statements)
     started = time.perf_counter()
-    for i in range(1, count):
+    for i in range(2, count):
         t0 = time.perf_counter()
-        case_register(actor=registrar, channel="letter", received_at=received, matter_type="claim",
-                      title=TITLES[i % len(TITLES)], content=CONTENT, petitioners=[inputs[i]],
-                      category=ctx["category"], street=ctx["street"])
+        register(inputs[i], TITLES[i % len(TITLES)])
         durations.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - started
     return {
-        "cases": count - 1,
+        "cases": count - 2,
         "seconds": round(elapsed, 3),
-        "cases_per_second": round((count - 1) / elapsed, 1),
+        "cases_per_second": round((count - 2) / elapsed, 1),
         "latency_ms_p50": round(percentile(durations, 0.5) * 1000, 2),
         "latency_ms_p95": round(percentile(durations, 0.95) * 1000, 2),
-        "queries_per_registration": queries_per_case,
+        # Statements sent by the service; BEGIN IMMEDIATE and COMMIT come on top.
+        "statements_per_registration": queries_per_case,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "target_cases_per_second": 500,
     }

@@ -135,12 +135,14 @@ class Case(models.Model):
     street = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="street_cases",
                                verbose_name=_("所属街道"))
     group_size = models.PositiveIntegerField(_("人数"), default=1)
-    status = models.CharField(_("状态"), max_length=24, choices=Status.choices, db_index=True)
+    # Indexed through (status, received_at) below.
+    status = models.CharField(_("状态"), max_length=24, choices=Status.choices)
     registered_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                        verbose_name=_("登记单位"))
+                                        verbose_name=_("登记单位"), db_index=False)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="+")
-    handling_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
+                                      on_delete=models.SET_NULL, related_name="+", db_index=False)
+    # Indexed through (handling_unit, status) below.
+    handling_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, db_index=False,
                                       related_name="handled_cases", verbose_name=_("承办单位"))
     route_mode = models.CharField(_("转交方式"), max_length=16, choices=RouteMode.choices, blank=True)
     routed_at = models.DateTimeField(null=True, blank=True)
@@ -203,7 +205,7 @@ class CasePetitioner(models.Model):
     """A person named on a case: a petitioner or, for a group visit, one of its ≤5 representatives
     (信访工作条例 Art. 20)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_petitioners")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_petitioners", db_index=False)
     petitioner = models.ForeignKey(Petitioner, on_delete=models.PROTECT, related_name="case_links")
     is_representative = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
@@ -240,10 +242,10 @@ class CaseEvent(models.Model):
     """Append-only log of everything that happened to a case: who, when, what, old → new status, why.
     The database rejects UPDATE and DELETE on this table."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     at = models.DateTimeField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", db_constraint=False)
+                              related_name="+", db_constraint=False, db_index=False)
     actor_name = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=40)
     from_status = models.CharField(max_length=24, blank=True)
@@ -276,13 +278,13 @@ class CaseDeadline(models.Model):
         RE_REVIEW_REQUEST_BY = "re_review_request_by", _("申请复核期限")
         RE_REVIEW_DECIDE_BY = "re_review_decide_by", _("复核期限")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines", db_index=False)
     kind = models.CharField(max_length=24, choices=Kind.choices)
     start_date = models.DateField()
     days = models.PositiveSmallIntegerField()
     counting = models.CharField(max_length=10)
-    due_date = models.DateField(db_index=True)
-    provisional = models.BooleanField(default=False, db_index=True)
+    due_date = models.DateField()
+    provisional = models.BooleanField(default=False)
     # Whose duty the deadline is: the petitioner's own deadlines (review requests) are never "overdue".
     on_petitioner = models.BooleanField(default=False)
     met_at = models.DateTimeField(null=True, blank=True)

@@ -22,11 +22,11 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(_("时间"), db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+", db_constraint=False)
+                             related_name="+", db_constraint=False, db_index=False)
     username = models.CharField(_("用户名"), max_length=150, blank=True)
     role = models.CharField(_("角色"), max_length=32, blank=True)
     ip = models.CharField(_("IP 地址"), max_length=64, blank=True)
-    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    action = models.CharField(_("操作"), max_length=64)
     object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
     object_id = models.CharField(_("对象"), max_length=64, blank=True, db_index=True)
     result = models.CharField(_("结果"), max_length=8, choices=Result.choices, default=Result.OK)

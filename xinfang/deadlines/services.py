@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 from collections.abc import Iterable
@@ -18,11 +17,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xinfang.core.db import insert_row
 from xinfang.core.errors import ValidationFailed
 from xinfang.core.workdays import Counting, Due, due_date, span_for
 from xinfang.deadlines.models import CalendarDay, CalendarYear
 from xinfang.deadlines.rules import RULES
-from xinfang.deadlines.selectors import work_calendar_between
+from xinfang.deadlines.selectors import work_calendar, work_calendar_between, work_calendar_forget
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def deadline_open(*, case: Any, kind: str, start: date, extra_days: int = 0, day
     # Restarting (route_by after an objection) updates the row; the first opening inserts it. The unique
     # constraint (case, kind) stops a second row whatever happens.
     if fresh or not CaseDeadline.objects.filter(case=case, kind=kind).update(**values):
-        return CaseDeadline.objects.create(case=case, kind=kind, **values)
+        return insert_row(CaseDeadline, case=case, kind=kind, **values)
     return CaseDeadline(case=case, kind=kind, **values)
 
 
@@ -80,19 +80,41 @@ def deadline_extend(*, case: Any, kind: str, extra_days: int) -> Any:
     return deadline
 
 
-def deadlines_recompute_provisional() -> int:
-    """Recompute every provisional deadline against the calendar now loaded; returns how many changed."""
+def deadlines_recompute_provisional(*, years: Iterable[int] = ()) -> int:
+    """Recompute deadlines against the calendar now loaded; returns how many changed (date or flag).
+
+    Recomputed: every provisional deadline (it rested on a year with no official calendar), and every
+    open deadline (not met, not cancelled) that starts or ends in one of ``years`` — the years just
+    loaded: reloading a year corrects it, and a deadline still running must follow the corrected official
+    calendar. Deadlines already met keep the date they were judged against unless they were provisional.
+    A deadline marked overdue whose corrected last day has not passed is no longer overdue.
+    """
     from xinfang.cases.models import CaseDeadline
 
+    years = sorted(set(years))
+    touched = Q(provisional=True)
+    if years:
+        touched |= Q(met_at__isnull=True, cancelled=False) & (Q(start_date__year__in=years)
+                                                              | Q(due_date__year__in=years))
+    # Materialised first: rows are updated while we go, and SQLite gives no isolation between a cursor
+    # still reading a table and updates to it on the same connection.
+    rows = list(CaseDeadline.objects.filter(touched).values_list(
+        "id", "start_date", "days", "counting", "due_date", "provisional", "overdue_at"))
+    if not rows:
+        return 0
+    calendar = work_calendar()
+    roll = settings.XINFANG["ROLL_TO_WORKDAY"]
+    today = timezone.localdate()
     changed = 0
-    for deadline in CaseDeadline.objects.filter(provisional=True).iterator(chunk_size=2000):
-        due = deadline_compute(start=deadline.start_date, days=deadline.days, counting=deadline.counting)
-        if (due.date, due.provisional) != (deadline.due_date, deadline.provisional):
-            fields = {"due_date": due.date, "provisional": due.provisional}
-            if deadline.overdue_at and due.date >= timezone.localdate():
-                fields["overdue_at"] = None
-            CaseDeadline.objects.filter(pk=deadline.pk).update(**fields)
-            changed += 1
+    for pk, start, days, counting, old_date, old_provisional, overdue_at in rows:
+        due = due_date(start, days, counting, calendar, roll_to_workday=roll)
+        if (due.date, due.provisional) == (old_date, old_provisional):
+            continue
+        fields: dict[str, Any] = {"due_date": due.date, "provisional": due.provisional}
+        if overdue_at is not None and due.date >= today:
+            fields["overdue_at"] = None
+        CaseDeadline.objects.filter(pk=pk).update(**fields)
+        changed += 1
     return changed
 
 
@@ -100,35 +122,51 @@ def deadlines_recompute_provisional() -> int:
 
 @dataclass(frozen=True)
 class CalendarRow:
+    """One day of a calendar file; ``line`` is where it was read (0: not from a file)."""
+
     date: date
     kind: str
     name: str
+    line: int = 0
 
 
 @dataclass(frozen=True)
 class CalendarLoadResult:
+    """What ``calendar_load`` did: the years now official, the day rows written, the deadlines changed."""
+
     years: list[int]
     days: int
     recomputed: int
 
 
-def calendar_rows_validate(rows: Iterable[CalendarRow]) -> list[CalendarRow]:
-    """Check every row; raise one ``ValidationFailed`` naming all bad rows."""
+# Years a calendar may be loaded for: a typo such as 207 or 20277 is refused, not stored.
+CALENDAR_YEARS = range(2000, 2101)
+
+
+def _calendar_row_problems(rows: Iterable[CalendarRow]) -> tuple[list[CalendarRow], list[str]]:
+    """The good rows and a message for every bad one (kind, make-up day on a weekday, duplicate date)."""
     problems: list[str] = []
     seen: dict[date, CalendarRow] = {}
     checked = []
     for index, row in enumerate(rows, start=1):
+        n = row.line or index
         if row.kind not in CalendarDay.Kind.values:
-            problems.append(_("第 %(n)d 行：类型必须是 holiday 或 workday。") % {"n": index})
+            problems.append(_("第 %(n)d 行：类型 %(k)r 不对，必须是 holiday 或 workday。") % {"n": n, "k": row.kind})
             continue
         if row.kind == CalendarDay.Kind.WORKDAY and row.date.weekday() < 5:
-            problems.append(_("第 %(n)d 行：%(d)s 是工作日，不能登记为调休上班日。") % {"n": index, "d": row.date})
+            problems.append(_("第 %(n)d 行：%(d)s 本来就是工作日，不能登记为调休上班日。") % {"n": n, "d": row.date})
             continue
         if row.date in seen:
-            problems.append(_("第 %(n)d 行：日期 %(d)s 重复。") % {"n": index, "d": row.date})
+            problems.append(_("第 %(n)d 行：日期 %(d)s 重复。") % {"n": n, "d": row.date})
             continue
         seen[row.date] = row
         checked.append(row)
+    return checked, problems
+
+
+def calendar_rows_validate(rows: Iterable[CalendarRow]) -> list[CalendarRow]:
+    """Check every row; raise one ``ValidationFailed`` naming all bad rows."""
+    checked, problems = _calendar_row_problems(rows)
     if problems:
         raise ValidationFailed(_("日历文件有错误，未做任何修改。"), errors={"file": problems})
     return checked
@@ -138,10 +176,18 @@ def calendar_load(*, rows: Iterable[CalendarRow], years: Iterable[int], source: 
     """Replace the calendar of ``years`` with ``rows`` in one transaction, mark the years as official, and
     recompute every provisional deadline. Rows outside ``years`` are refused."""
     years = sorted(set(years))
+    if not years:
+        raise ValidationFailed(_("没有指定要载入的年份。"))
+    bad_years = [y for y in years if y not in CALENDAR_YEARS]
+    if bad_years:
+        raise ValidationFailed(_("年份不正确：%(y)s") % {"y": ", ".join(map(str, bad_years))},
+                               errors={"years": [str(y) for y in bad_years]})
     checked = calendar_rows_validate(rows)
-    outside = [r.date for r in checked if r.date.year not in years]
+    outside = [r for r in checked if r.date.year not in years]
     if outside:
-        raise ValidationFailed(_("日历文件中有不属于所载年份的日期：%(d)s") % {"d": outside[0]})
+        raise ValidationFailed(_("日历文件中有不属于所载年份的日期，未做任何修改。"),
+                               errors={"file": [_("第 %(n)d 行：%(d)s 不属于所载年份。") % {"n": r.line, "d": r.date}
+                                                for r in outside]})
     with transaction.atomic():
         CalendarDay.objects.filter(date__year__in=years).delete()
         CalendarDay.objects.bulk_create(
@@ -149,7 +195,10 @@ def calendar_load(*, rows: Iterable[CalendarRow], years: Iterable[int], source: 
         )
         for year in years:
             CalendarYear.objects.update_or_create(year=year, defaults={"source": source[:100]})
-        recomputed = deadlines_recompute_provisional()
+        # The version query would notice the change, but not a rolled-back load followed by another with
+        # the same clock reading and day count (tests, the demo): start from the database.
+        work_calendar_forget()
+        recomputed = deadlines_recompute_provisional(years=years)
     return CalendarLoadResult(years=years, days=len(checked), recomputed=recomputed)
 
 
@@ -157,35 +206,55 @@ def calendar_parse_file(path: Path) -> tuple[list[CalendarRow], list[int]]:
     """Read a calendar file: CSV ``date,kind,name`` (header optional) or JSON
     ``{"years": [2027], "days": [{"date": ..., "kind": ..., "name": ...}]}``.
 
-    The years loaded are the JSON ``years`` or, for CSV, every year that appears; a CSV line
-    ``#years: 2027`` declares a year even when it has no rows.
+    ``kind`` is ``holiday`` (a rest day: a statutory holiday or a day off moved by 调休) or ``workday``
+    (a make-up working day on a Saturday or Sunday). The years loaded are the JSON ``years`` or, for CSV,
+    every year that appears; a CSV line ``#years: 2027`` declares a year even when it has no rows. Other
+    CSV lines starting with ``#`` are comments. Every bad row is reported at once, with its line number
+    (JSON: its position in ``days``), and nothing is returned unless the whole file is good.
     """
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationFailed(_("日历文件必须是 UTF-8 编码。")) from exc
     except OSError as exc:
-        raise ValidationFailed(_("无法读取日历文件：%(e)s") % {"e": exc.strerror}) from exc
+        raise ValidationFailed(_("无法读取日历文件：%(e)s") % {"e": exc.strerror or exc}) from exc
     rows: list[CalendarRow] = []
     problems: list[str] = []
     years: set[int] = set()
+    items: list[tuple[int, Any, Any, Any]] = []
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
             raw_days = data["days"]
-            years.update(int(y) for y in data.get("years", []))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValidationFailed(_("日历 JSON 文件格式不正确。")) from exc
-        items = [(i, d.get("date"), d.get("kind"), d.get("name", "")) for i, d in enumerate(raw_days, start=1)]
+            raw_years = data.get("years", [])
+            if not isinstance(raw_days, list) or not isinstance(raw_years, list):
+                raise TypeError("days and years must be lists")
+            years.update(int(y) for y in raw_years)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValidationFailed(_("日历 JSON 文件格式不正确：应为 {\"years\": [...], \"days\": [...]}。")) from exc
+        for i, d in enumerate(raw_days, start=1):
+            if not isinstance(d, dict):
+                problems.append(_("第 %(n)d 项：应为 {\"date\", \"kind\", \"name\"}。") % {"n": i})
+                continue
+            items.append((i, d.get("date"), d.get("kind"), d.get("name") or ""))
     else:
-        items = []
-        for i, line in enumerate(csv.reader(io.StringIO(text)), start=1):
-            if not line or not "".join(line).strip():
+        # Line by line rather than one csv.reader over the text: a stray quote in a comment or a row
+        # must not swallow the lines after it, and every row keeps its own line number.
+        for i, raw_line in enumerate(text.splitlines(), start=1):
+            stripped = raw_line.strip()
+            if not stripped:
                 continue
-            if line[0].startswith("#years:"):
-                years.update(int(y) for y in line[0].split(":", 1)[1].split() if y.isdigit())
+            if stripped.startswith("#"):
+                directive = stripped[1:].strip()
+                if directive.lower().startswith("years:"):
+                    for token in directive.split(":", 1)[1].replace(",", " ").split():
+                        if token.isdigit():
+                            years.add(int(token))
+                        else:
+                            problems.append(_("第 %(n)d 行：年份 %(y)r 不正确。") % {"n": i, "y": token})
                 continue
-            if line[0].strip().lower() == "date":
+            line = [cell.strip() for cell in next(csv.reader([raw_line]))]
+            if line[0].lower() == "date":
                 continue
             items.append((i, line[0], line[1] if len(line) > 1 else "", line[2] if len(line) > 2 else ""))
     for index, raw_date, kind, name in items:
@@ -194,8 +263,14 @@ def calendar_parse_file(path: Path) -> tuple[list[CalendarRow], list[int]]:
         except ValueError:
             problems.append(_("第 %(n)d 行：日期 %(d)r 不是 YYYY-MM-DD。") % {"n": index, "d": raw_date})
             continue
-        rows.append(CalendarRow(day, str(kind).strip().lower(), str(name).strip()))
+        rows.append(CalendarRow(day, str(kind).strip().lower(), str(name).strip(), line=index))
         years.add(day.year)
+    # The rows' own checks too, so one pass over a bad file names every bad row.
+    checked, row_problems = _calendar_row_problems(rows)
+    problems += row_problems
+    problems += [_("第 %(n)d 行：年份 %(y)d 不在 %(a)d–%(b)d 之间。")
+                 % {"n": r.line, "y": r.date.year, "a": CALENDAR_YEARS[0], "b": CALENDAR_YEARS[-1]}
+                 for r in checked if r.date.year not in CALENDAR_YEARS]
     if problems:
         raise ValidationFailed(_("日历文件有错误，未做任何修改。"), errors={"file": problems})
     if not years:

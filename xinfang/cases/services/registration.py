@@ -18,6 +18,7 @@ from xinfang.cases.selectors import petitioner_open_matter_similar
 from xinfang.cases.services.events import case_event_append
 from xinfang.core.audit import audit_record
 from xinfang.core.crypto import decrypt, encrypt, lookup_hash, token_hash
+from xinfang.core.db import insert_row
 from xinfang.core.errors import Forbidden, ValidationFailed
 from xinfang.core.idnumber import (
     InvalidIdNumber,
@@ -136,13 +137,26 @@ def petitioner_upsert(*, person: PetitionerInput, id_number: str, phone: str,
         if id_number:
             updates.update(id_number_encrypted=encrypt(id_number, context="petitioner.id_number"), id_hash=id_hash,
                            id_masked=id_number_mask(id_number))
-        return Petitioner.objects.create(**updates)
+        return insert_row(Petitioner, **updates)
     changed = [name for name, value in updates.items() if getattr(existing, name) != value]
     for name in changed:
         setattr(existing, name, updates[name])
     if changed:
         existing.save(update_fields=[*changed, "updated_at"])
     return existing
+
+
+def petitioners_by_id_hash(id_hashes: Sequence[str]) -> dict[str, Petitioner]:
+    """Known petitioners by keyed ID hash. Most petitions come from people never seen before, so a cheap
+    existence probe comes first and the rows are loaded only when there is a match."""
+    if not id_hashes:
+        return {}
+    with connection.cursor() as cursor:
+        placeholders = ", ".join(["%s"] * len(id_hashes))
+        cursor.execute(f"SELECT id FROM cases_petitioner WHERE id_hash IN ({placeholders})",  # noqa: S608
+                       list(id_hashes))
+        ids = [row[0] for row in cursor.fetchall()]
+    return {p.id_hash: p for p in Petitioner.objects.filter(id__in=ids)} if ids else {}
 
 
 def _final_after_re_review(case: Case) -> bool:
@@ -215,7 +229,7 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
         raise ValidationFailed(_("登记信息有误，请检查后重新提交。"), errors=errors)
 
     id_hashes = [lookup_hash(id_number, context="id") for _p, id_number, _phone in checked if id_number]
-    known = {p.id_hash: p for p in Petitioner.objects.filter(id_hash__in=id_hashes)} if id_hashes else {}
+    known = petitioners_by_id_hash(id_hashes)
     if repeat_of is None and not force_new and known:
         repeat_of = petitioner_open_matter_similar(petitioner_ids=[p.pk for p in known.values()],
                                                    category=category, title=title, content=content)
@@ -232,7 +246,8 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
             warnings.append(_("该事项已经复核，同一事实和理由不再受理（《信访工作条例》第三十六条第三款）。"))
 
     query_code = query_code_new()
-    case = Case.objects.create(
+    case = insert_row(
+        Case,
         number=case_number_next(year=timezone.localdate(now).year), query_code_hash=token_hash(query_code),
         channel=channel, received_at=received_at, matter_type=matter_type, title=title, content=content,
         category=category, street=street, group_size=group_size, status=status,
@@ -240,7 +255,6 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
         if getattr(actor, "is_authenticated", False) else None, repeat_of=repeat_of,
         closed_at=now if status == Case.Status.CLOSED else None, closed_reason=closed_reason,
     )
-    links = []
     seen: set[int] = set()
     for position, (person, id_number, phone) in enumerate(checked):
         petitioner = petitioner_upsert(person=person, id_number=id_number, phone=phone, known=known)
@@ -250,8 +264,8 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
             continue
         seen.add(petitioner.pk)
         is_rep = position >= len(petitioners)
-        links.append(CasePetitioner(case=case, petitioner=petitioner, is_representative=is_rep, position=position))
-    CasePetitioner.objects.bulk_create(links)
+        insert_row(CasePetitioner, case_id=case.pk, petitioner_id=petitioner.pk, is_representative=is_rep,
+                   position=position)
     accused = [CaseAccused(case=case, unit=u) for u in accused_units]
     accused += [CaseAccused(case=case, name=str(p.get("name", "")).strip()[:50],
                             position=str(p.get("position", "")).strip()[:100], unit=p.get("unit"),

@@ -52,7 +52,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0002_appendonlyguard"),
+        ("core", "0001_initial"),
         ("cases", "0001_initial"),
     ]
 
