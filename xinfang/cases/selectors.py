@@ -9,7 +9,15 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from xinfang.cases.models import Case, CaseDeadline, CaseDocument, CaseEvent, CasePetitioner, Category
+from xinfang.cases.models import (
+    Case,
+    CaseDeadline,
+    CaseDocument,
+    CaseEvent,
+    CasePetitioner,
+    Category,
+    CategoryStreetRoute,
+)
 from xinfang.deadlines.rules import KINDS
 
 # Simple similarity until the NLP module brings a better one: character bigrams after NFKC folding.
@@ -46,6 +54,18 @@ def petitioner_open_matter_similar(*, petitioner_ids: Sequence[int], category: C
         if score >= SIMILAR_TEXT_THRESHOLD and score > best[0]:
             best = (score, case)
     return best[1]
+
+
+def category_default_unit(*, category: Category | None, street: Any = None) -> Any:
+    """The unit that handles ``category`` by default: the street's own route when there is one, else the
+    category's default unit (DOMAIN.md "Categories": the mapping is data)."""
+    if category is None:
+        return None
+    if street is not None:
+        route = CategoryStreetRoute.objects.filter(category=category, street=street).select_related("unit").first()
+        if route is not None:
+            return route.unit
+    return category.default_unit
 
 
 def case_detail_queryset(scoped: QuerySet) -> QuerySet:

@@ -40,7 +40,14 @@ def _recipients_of_bureau(*, case: Any) -> list[User]:
 
 
 def _notify(users: list[User], *, case: Any, kind: str, text: str) -> int:
+    """In-app inbox rows, plus an e-mail through the outbox for staff who gave an address."""
+    from xinfang.notifications.tasks import outbox_deliver_task
+
     Notification.objects.bulk_create([Notification(user=u, case=case, kind=kind, text=text[:300]) for u in users])
+    mails = [OutboxMessage(channel=OutboxMessage.Channel.EMAIL, user=u, case=case, body=text) for u in users if u.email]
+    if mails:
+        OutboxMessage.objects.bulk_create(mails)
+        transaction.on_commit(lambda: outbox_deliver_task())
     return len(users)
 
 
