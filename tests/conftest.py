@@ -33,8 +33,13 @@ def pytest_report_header(config):  # noqa: ANN001
 def _allow_purge_after_transactional_tests(request):
     """Tests that commit (transactional_db, live_server) end with a flush; on SQLite the flush DELETEs the
     append-only tables, which the triggers refuse. Empty them with the guard off first."""
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if transactional:
+        # Requested from here, the database is set up before this fixture and torn down (flushed, then
+        # blocked again) after it: the purge below runs first, while the database is still open.
+        request.getfixturevalue("transactional_db")
     yield
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    if transactional:
         with connection.cursor() as cursor:
             cursor.execute("UPDATE core_appendonlyguard SET enabled = %s WHERE id = 1", [False])
             cursor.execute("DELETE FROM core_auditentry")

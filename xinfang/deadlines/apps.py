@@ -8,7 +8,8 @@ def _seed_calendar(sender, **kwargs):  # noqa: ANN001 - signal signature
 
     using = kwargs.get("using", "default")
     if not CalendarYear.objects.using(using).exists():
-        calendar_seed_from_package()
+        # Not an admin's act: no audit row (a new database's audit log starts empty).
+        calendar_seed_from_package(audit=False)
 
 
 class DeadlinesConfig(AppConfig):

@@ -17,11 +17,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xinfang.core.audit import audit_record
 from xinfang.core.db import insert_row
 from xinfang.core.errors import ValidationFailed
 from xinfang.core.workdays import Counting, Due, due_date, span_for
 from xinfang.deadlines.models import CalendarDay, CalendarYear
-from xinfang.deadlines.rules import RULES
+from xinfang.deadlines.rules import OVERDUE_KINDS, RULES
 from xinfang.deadlines.selectors import work_calendar, work_calendar_between, work_calendar_forget
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def deadline_open(*, case: Any, kind: str, start: date, extra_days: int = 0, day
 
 
 def deadline_meet(*, case: Any, kind: str, at: datetime) -> None:
+    """The act was done at ``at``: the deadline is met (on time or late — ``overdue_at`` says which)."""
     from xinfang.cases.models import CaseDeadline
 
     CaseDeadline.objects.filter(case=case, kind=kind, met_at__isnull=True, cancelled=False).update(met_at=at)
@@ -68,6 +70,9 @@ def deadline_cancel(*, case: Any, kinds: Iterable[str]) -> None:
 
 
 def deadline_extend(*, case: Any, kind: str, extra_days: int) -> Any:
+    """Lengthen a running deadline by ``extra_days`` counted on from its nominal end, i.e. recomputed from
+    its start (信访工作条例 Art. 34: the 60 days to decide, extended once by at most 30 days; the caller
+    checks the limit and the approval)."""
     from xinfang.cases.models import CaseDeadline
 
     deadline = CaseDeadline.objects.get(case=case, kind=kind)
@@ -172,9 +177,12 @@ def calendar_rows_validate(rows: Iterable[CalendarRow]) -> list[CalendarRow]:
     return checked
 
 
-def calendar_load(*, rows: Iterable[CalendarRow], years: Iterable[int], source: str) -> CalendarLoadResult:
-    """Replace the calendar of ``years`` with ``rows`` in one transaction, mark the years as official, and
-    recompute every provisional deadline. Rows outside ``years`` are refused."""
+def calendar_load(*, rows: Iterable[CalendarRow], years: Iterable[int], source: str, actor: Any = None,
+                  audit: bool = True) -> CalendarLoadResult:
+    """Replace the calendar of ``years`` with ``rows`` in one transaction, mark the years as official,
+    recompute the deadlines that depend on them (``deadlines_recompute_provisional``) and write the audit
+    row (``audit=False`` only for the seed of a new database, which nobody did). Rows outside ``years`` are
+    refused; a refused load changes nothing."""
     years = sorted(set(years))
     if not years:
         raise ValidationFailed(_("没有指定要载入的年份。"))
@@ -186,8 +194,8 @@ def calendar_load(*, rows: Iterable[CalendarRow], years: Iterable[int], source: 
     outside = [r for r in checked if r.date.year not in years]
     if outside:
         raise ValidationFailed(_("日历文件中有不属于所载年份的日期，未做任何修改。"),
-                               errors={"file": [_("第 %(n)d 行：%(d)s 不属于所载年份。") % {"n": r.line, "d": r.date}
-                                                for r in outside]})
+                               errors={"file": [_("第 %(n)d 行：%(d)s 不属于所载年份。") % {"n": r.line or i, "d": r.date}
+                                                for i, r in enumerate(outside, start=1)]})
     with transaction.atomic():
         CalendarDay.objects.filter(date__year__in=years).delete()
         CalendarDay.objects.bulk_create(
@@ -199,6 +207,10 @@ def calendar_load(*, rows: Iterable[CalendarRow], years: Iterable[int], source: 
         # the same clock reading and day count (tests, the demo): start from the database.
         work_calendar_forget()
         recomputed = deadlines_recompute_provisional(years=years)
+        if audit:
+            audit_record(actor=actor, action="calendar.load", object_type="deadlines.calendaryear",
+                         object_id=str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}",
+                         detail={"years": years, "days": len(checked), "recomputed": recomputed, "source": source})
     return CalendarLoadResult(years=years, days=len(checked), recomputed=recomputed)
 
 
@@ -207,9 +219,10 @@ def calendar_parse_file(path: Path) -> tuple[list[CalendarRow], list[int]]:
     ``{"years": [2027], "days": [{"date": ..., "kind": ..., "name": ...}]}``.
 
     ``kind`` is ``holiday`` (a rest day: a statutory holiday or a day off moved by 调休) or ``workday``
-    (a make-up working day on a Saturday or Sunday). The years loaded are the JSON ``years`` or, for CSV,
-    every year that appears; a CSV line ``#years: 2027`` declares a year even when it has no rows. Other
-    CSV lines starting with ``#`` are comments. Every bad row is reported at once, with its line number
+    (a make-up working day on a Saturday or Sunday). The years loaded are the JSON ``years`` (a day of
+    another year is then refused by ``calendar_load``), else every year that appears; a CSV line
+    ``#years: 2027`` declares a year even when it has no rows. Other CSV lines starting with ``#`` are
+    comments. Every bad row is reported at once, with its line number
     (JSON: its position in ``days``), and nothing is returned unless the whole file is good.
     """
     try:
@@ -222,7 +235,8 @@ def calendar_parse_file(path: Path) -> tuple[list[CalendarRow], list[int]]:
     problems: list[str] = []
     years: set[int] = set()
     items: list[tuple[int, Any, Any, Any]] = []
-    if path.suffix.lower() == ".json":
+    is_json = path.suffix.lower() == ".json"
+    if is_json:
         try:
             data = json.loads(text)
             raw_days = data["days"]
@@ -264,7 +278,8 @@ def calendar_parse_file(path: Path) -> tuple[list[CalendarRow], list[int]]:
             problems.append(_("第 %(n)d 行：日期 %(d)r 不是 YYYY-MM-DD。") % {"n": index, "d": raw_date})
             continue
         rows.append(CalendarRow(day, str(kind).strip().lower(), str(name).strip(), line=index))
-        years.add(day.year)
+    if not (is_json and years):
+        years.update(r.date.year for r in rows)
     # The rows' own checks too, so one pass over a bad file names every bad row.
     checked, row_problems = _calendar_row_problems(rows)
     problems += row_problems
@@ -278,24 +293,41 @@ def calendar_parse_file(path: Path) -> tuple[list[CalendarRow], list[int]]:
     return rows, sorted(years)
 
 
-def calendar_seed_from_package() -> CalendarLoadResult:
-    """Load every year that the chinese-calendar package knows (2004–2026 in 1.11)."""
+def calendar_seed_from_package(*, only_missing: bool = False, audit: bool = True) -> CalendarLoadResult:
+    """Load every year that the chinese-calendar package knows (2004–2026 in 1.11), replacing those
+    years in the database; ``only_missing``: only the years not loaded yet (an admin's corrections stay).
+
+    The package lists whole holiday runs (weekend days included) as holidays and every make-up working
+    day; only make-up days on a weekend are kept (a weekday is a working day anyway)."""
+    import chinese_calendar
     import chinese_calendar.constants as cc
 
-    rows = [CalendarRow(d, CalendarDay.Kind.HOLIDAY, str(getattr(name, "value", name)))
-            for d, name in cc.holidays.items()]
-    rows += [CalendarRow(d, CalendarDay.Kind.WORKDAY, str(getattr(name, "value", name)))
-             for d, name in cc.workdays.items() if d.weekday() >= 5]
-    years = sorted({r.date.year for r in rows})
-    version = getattr(__import__("chinese_calendar"), "__version__", "")
-    return calendar_load(rows=rows, years=years, source=f"chinese-calendar {version}".strip())
+    chinese_names = {h.value: h.chinese for h in cc.Holiday}
+
+    def name_of(value: Any) -> str:
+        text = str(getattr(value, "value", value))
+        return chinese_names.get(text, text)
+
+    rows = [CalendarRow(d, CalendarDay.Kind.HOLIDAY, name_of(name)) for d, name in sorted(cc.holidays.items())]
+    rows += [CalendarRow(d, CalendarDay.Kind.WORKDAY, name_of(name))
+             for d, name in sorted(cc.workdays.items()) if d.weekday() >= 5]
+    years = {r.date.year for r in rows}
+    if only_missing:
+        years -= set(CalendarYear.objects.values_list("year", flat=True))
+        rows = [r for r in rows if r.date.year in years]
+        if not years:
+            return CalendarLoadResult(years=[], days=0, recomputed=0)
+    version = getattr(chinese_calendar, "__version__", "")
+    return calendar_load(rows=rows, years=years, source=f"chinese-calendar {version}".strip(), audit=audit)
 
 
 # --- The overdue sweep ------------------------------------------------------------------------
 
 def deadlines_mark_overdue(*, today: date | None = None) -> int:
-    """Mark every open deadline of a unit or the bureau whose last day has passed, once.
+    """Mark every open deadline of a unit or the bureau whose last day has passed, once; returns how many.
 
+    Only duties can be overdue (``OVERDUE_KINDS``): a window for an optional act — the unit's objection
+    (信访工作条例 Art. 23), the petitioner's request for review (Art. 35, 36) — lapses instead.
     Several workers may run this at once: each row is claimed with ``UPDATE … WHERE overdue_at IS NULL``
     and only the worker whose update changed the row writes the event and the notifications
     (the Healthchecks pattern)."""
@@ -306,14 +338,14 @@ def deadlines_mark_overdue(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     now = timezone.now()
     marked = 0
-    candidates = CaseDeadline.objects.filter(
-        Q(met_at__isnull=True) & Q(cancelled=False) & Q(overdue_at__isnull=True) & Q(on_petitioner=False),
-        due_date__lt=today,
-    ).values_list("id", flat=True)
-    for deadline_id in list(candidates.iterator(chunk_size=2000)):
+    still_late = Q(met_at__isnull=True, cancelled=False, overdue_at__isnull=True, on_petitioner=False,
+                   kind__in=OVERDUE_KINDS, due_date__lt=today)
+    candidates = list(CaseDeadline.objects.filter(still_late).order_by("id").values_list("id", flat=True))
+    for deadline_id in candidates:
         with transaction.atomic():
-            claimed = CaseDeadline.objects.filter(id=deadline_id, overdue_at__isnull=True, met_at__isnull=True,
-                                                  cancelled=False).update(overdue_at=now)
+            # The whole condition again: since the list was read the deadline may have been met, extended,
+            # restarted or recomputed — or claimed by another worker.
+            claimed = CaseDeadline.objects.filter(still_late, id=deadline_id).update(overdue_at=now)
             if not claimed:
                 continue
             deadline = CaseDeadline.objects.select_related("case").get(id=deadline_id)
