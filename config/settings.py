@@ -6,6 +6,7 @@ Nothing here reaches the internet: no CDN, no remote fonts, no call home (closed
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -87,7 +88,7 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 # SQLite (WAL) is the embedded default; PostgreSQL is the production database.
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'xinfang.sqlite3'}")
+DATABASE_URL: str = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'xinfang.sqlite3'}"
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("XINFANG_DB_CONN_MAX_AGE", 60, minimum=0))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0 if _db["NAME"] == ":memory:" else _db["CONN_MAX_AGE"]
@@ -207,7 +208,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Domain policy (DOMAIN.md, "Counting days": configurable) ---------------------------------
-XINFANG = {
+XINFANG: dict[str, Any] = {
     # 民法典 Art. 203: a deadline whose last day is a rest day moves to the next working day.
     "ROLL_TO_WORKDAY": env_bool("XINFANG_ROLL_TO_WORKDAY", True),
     # Policy: after an objection (退回) the bureau routes again within this many days.

@@ -21,9 +21,9 @@ def roles_sync() -> bool:
     nothing and answers False (the final run then does the whole job).
     """
     wanted: dict[str, list[Permission]] = {}
-    for role, perms in ROLE_PERMISSIONS.items():
+    for role, dotted_names in ROLE_PERMISSIONS.items():
         wanted[role] = []
-        for dotted in perms:
+        for dotted in dotted_names:
             app_label, codename = dotted.split(".", 1)
             perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
             if perm is None:

@@ -78,8 +78,12 @@ def bench_register(ctx: dict[str, Any], *, count: int, seed: int) -> dict[str, A
 
     register(inputs[0], "预热")  # loads the actor's permissions and the calendar once
     statements: list[str] = []
-    with connection.execute_wrapper(lambda execute, sql, params, many, context: (
-            statements.append(sql), execute(sql, params, many, context))[1]):
+
+    def record(execute, sql, params, many, context):  # noqa: ANN001 - Django's execute_wrapper signature
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
         register(inputs[1], TITLES[0])
     queries_per_case = len(statements)
     started = time.perf_counter()

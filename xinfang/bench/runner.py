@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -21,7 +22,7 @@ def run_isolated(argv: list[str], *, database_url: str | None) -> int:
     env.setdefault("XINFANG_DEBUG", "0")
     env.setdefault("XINFANG_HTTPS", "0")
     with tempfile.TemporaryDirectory(prefix="xinfang-bench-") as tmp:
-        dropper = None
+        dropper: Callable[[], None] | None = None
         if database_url and database_url.startswith("postgres"):
             import psycopg
 
@@ -32,9 +33,11 @@ def run_isolated(argv: list[str], *, database_url: str | None) -> int:
             base = database_url.rsplit("/", 1)[0]
             env["DATABASE_URL"] = f"{base}/{name}"
 
-            def dropper() -> None:
+            def drop() -> None:
                 with psycopg.connect(admin_url, autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+            dropper = drop
         else:
             env["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         env.setdefault("XINFANG_DATA_DIR", tmp)
@@ -52,5 +55,5 @@ def run_isolated(argv: list[str], *, database_url: str | None) -> int:
             # Our own interpreter and entry point with our own arguments: nothing untrusted reaches the call.
             return subprocess.run([sys.executable, "-m", "xinfang.cli", *argv], env=env, check=False).returncode  # noqa: S603
         finally:
-            if dropper:
+            if dropper is not None:
                 dropper()

@@ -29,14 +29,14 @@ class CaseCreateIn(serializers.Serializer):
     matter_type = serializers.ChoiceField(choices=Case.MatterType.choices)
     title = serializers.CharField(max_length=200)
     content = serializers.CharField(max_length=20000)
-    petitioners = PetitionerIn(many=True, allow_empty=False, max_length=200)
+    petitioners = PetitionerIn(many=True, allow_empty=False, max_length=200)  # type: ignore[call-arg]  # ListSerializer takes max_length (DRF ≥ 3.14)
     group_size = serializers.IntegerField(min_value=1, max_value=100000, default=1)
-    representatives = PetitionerIn(many=True, required=False, default=list, max_length=50)
+    representatives = PetitionerIn(many=True, required=False, default=list, max_length=50)  # type: ignore[call-arg]
     category = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     street = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     accused_units = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list,
                                          max_length=50)
-    accused_persons = AccusedPersonIn(many=True, required=False, default=list, max_length=50)
+    accused_persons = AccusedPersonIn(many=True, required=False, default=list, max_length=50)  # type: ignore[call-arg]
     repeat_of = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
     force_new = serializers.BooleanField(required=False, default=False)
 

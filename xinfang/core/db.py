@@ -65,7 +65,6 @@ def insert_row(model: type[M], **values: Any) -> M:
     instance = model(pk=pk, **row)
     instance._state.adding = False
     for name, value in values.items():
-        field = model._meta.get_field(name) if name not in row else None
-        if field is not None and field.is_relation and value is not None:
+        if name not in row and value is not None and model._meta.get_field(name).is_relation:
             setattr(instance, name, value)  # keep the related object cached, as create() would
     return instance

@@ -105,7 +105,7 @@ def outbox_deliver(*, limit: int = 200) -> int:
             continue
         message = OutboxMessage.objects.select_related("petitioner", "user").get(id=message_id)
         try:
-            if message.petitioner_id:
+            if message.petitioner is not None:
                 address = decrypt(message.petitioner.phone_encrypted, context="petitioner.phone")
             else:
                 address = message.user.email if message.user else ""
