@@ -16,7 +16,7 @@ export UV_PYTHON_DOWNLOADS := never
 help:
 	@echo "make demo   - create the environment, load a demo district, start server + worker on http://$(HOST):$(PORT)"
 	@echo "make test   - create the environment and run the whole suite (SQLite, then PostgreSQL)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - run the benchmarks, JSON reports in reports/"
 	@echo "make lock   - re-pin requirements.lock from pyproject.toml (needs uv)"
 
@@ -33,14 +33,15 @@ demo: venv
 	$(X) genkeys
 	$(X) migrate --noinput
 	$(X) seed-demo --if-empty
-	$(X) serve --host $(HOST) --port $(PORT)
+	$(X) serve --demo --host $(HOST) --port $(PORT)
 
 serve: venv
-	$(X) serve --host $(HOST) --port $(PORT)
+	$(X) serve --demo --host $(HOST) --port $(PORT)
 
 # The suite runs once on SQLite and once on PostgreSQL. Without a PostgreSQL server the second run is
 # skipped with a warning, except under CI=true where a missing server fails the run.
 test: venv
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -60,6 +61,7 @@ test-postgres: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/mypy xinfang config
 
 bench: venv
 	mkdir -p reports

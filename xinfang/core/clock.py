@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from unittest import mock
 
 from django.utils import timezone
@@ -19,5 +19,7 @@ def clock_at(moment: datetime) -> Iterator[None]:
     """Within the block, ``timezone.now()`` answers ``moment`` (which must be aware)."""
     if timezone.is_naive(moment):
         raise ValueError("clock_at needs an aware datetime")
-    with mock.patch("django.utils.timezone.now", return_value=moment):
+    # In UTC, as the real ``timezone.now()`` answers: the audit chain hashes ``at.isoformat()`` and must
+    # hash the same text when it is read back from the database (in UTC) to be verified.
+    with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(UTC)):
         yield

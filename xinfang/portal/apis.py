@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +15,7 @@ from xinfang.cases import services
 from xinfang.cases.apis import validated
 from xinfang.cases.models import Case
 from xinfang.cases.selectors import case_find_by_query_code_hash
+from xinfang.core.errors import NotFound
 from xinfang.core.middleware import request_client_ip
 from xinfang.portal.services import portal_case_by_code
 
@@ -83,6 +85,8 @@ class PortalTrackApi(_PortalApi):
 
 def _reloaded(case: Case) -> Response:
     fresh = case_find_by_query_code_hash(case.query_code_hash)
+    if fresh is None:  # the code was checked a moment ago; the case cannot have gone away
+        raise NotFound(_("查询码不正确。"))
     return Response(portal_case_data(fresh))
 
 

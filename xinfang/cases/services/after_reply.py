@@ -50,7 +50,7 @@ def case_rate(*, case: Case, rating: str, actor: Any = None) -> CaseRating:
                                                at=timezone.now())
     except IntegrityError:
         raise InvalidTransition(_("您已经评价过该答复。")) from None
-    case_event_append(case=case, actor=actor, action="rated", note=CaseRating.Rating(rating).label,
+    case_event_append(case=case, actor=actor, action="rated", note=str(CaseRating.Rating(rating).label),
                       data={"stage": stage, "rating": rating})
     if rating == CaseRating.Rating.DISSATISFIED:
         notify_bureau(case=case, kind="dissatisfied",

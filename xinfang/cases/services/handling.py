@@ -39,8 +39,9 @@ def _require(actor: Any, perm: str, message: str) -> None:
         raise Forbidden(message)
 
 
-def _require_handler_of(actor: Any, case: Case, *, perm: str = "cases.handle_case") -> None:
-    """The actor works in the unit handling the case (or above it, where the unit sees its sub-units)."""
+def _require_handler_of(actor: Any, case: Case, *, perm: str = "cases.handle_case") -> Unit:
+    """The actor works in the unit handling the case (or above it, where the unit sees its sub-units);
+    answers the handling unit."""
     _require(actor, perm, _("您没有办理该事项的权限。"))
     unit = getattr(actor, "unit", None)
     handling = case.handling_unit
@@ -48,6 +49,7 @@ def _require_handler_of(actor: Any, case: Case, *, perm: str = "cases.handle_cas
         raise Forbidden(_("只有承办单位可以办理该事项。"))
     if unit.pk != handling.pk and not (unit.scope_includes_children and handling.path.startswith(unit.path)):
         raise Forbidden(_("只有承办单位可以办理该事项。"))
+    return handling
 
 
 def _deadline(case: Case, kind: str) -> CaseDeadline | None:
@@ -103,7 +105,7 @@ def case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str = "")
 def case_accept(*, case: Case, actor: Any, note: str = "") -> Case:
     """The unit accepts the matter and tells the petitioner in writing (受理告知书, Art. 23 ¶3);
     the 60-day handling clock starts (Art. 34)."""
-    _require_handler_of(actor, case)
+    handling = _require_handler_of(actor, case)
     now = timezone.now()
     case_transition(case=case, allowed=[Case.Status.ROUTED], to=Case.Status.ACCEPTED, actor=actor,
                     action="accepted", action_label=_("受理"), note=note, accepted_at=now)
@@ -112,7 +114,7 @@ def case_accept(*, case: Case, actor: Any, note: str = "") -> Case:
     decide = deadline_open(case=case, kind="decide_by", start=timezone.localdate(now))
     _issue_document(case=case, kind=CaseDocument.Kind.ACCEPTANCE_NOTICE, actor=actor,
                     body=_("您反映的信访事项（%(n)s）已由%(u)s受理，将于%(d)s前办结并书面答复。")
-                    % {"n": case.number, "u": case.handling_unit.name, "d": decide.due_date.isoformat()})
+                    % {"n": case.number, "u": handling.name, "d": decide.due_date.isoformat()})
     outbox_enqueue_for_petitioners(case=case, body=_("您的信访事项%(n)s已受理。") % {"n": case.number})
     return case
 

@@ -65,7 +65,7 @@ def query_code_new() -> str:
 
 def query_code_normalize(raw: str) -> str:
     text = raw.strip().upper().replace("-", "").replace(" ", "")
-    return text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return text.translate(str.maketrans("OIL", "011"))
 
 
 def query_code_format(code: str) -> str:
@@ -222,8 +222,8 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
     people = [(p, f"petitioners[{i}]") for i, p in enumerate(petitioners)]
     people += [(p, f"representatives[{i}]") for i, p in enumerate(representatives)]
     checked = [(p, *_validate_person(p, prefix, errors)) for p, prefix in people]
-    for index, person in enumerate(accused_persons):
-        if not str(person.get("name", "")).strip():
+    for index, named in enumerate(accused_persons):
+        if not str(named.get("name", "")).strip():
             errors.setdefault(f"accused_persons[{index}].name", []).append(_("请填写被反映人姓名。"))
     if errors:
         raise ValidationFailed(_("登记信息有误，请检查后重新提交。"), errors=errors)
@@ -274,13 +274,13 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
 
     case_event_append(case=case, actor=actor, action="registered", to_status=status, at=now,
                       data={"channel": channel, "matter_type": matter_type})
-    if status == Case.Status.LINKED:
+    if linked_to is not None:
         case_event_append(case=case, actor=actor, action="linked", to_status=status, at=now,
-                          note=_("同一信访事项正在办理，并入 %(n)s（《信访工作条例》第十九条第三款）。") % {"n": repeat_of.number},
-                          data={"case": repeat_of.pk})
-        case_event_append(case=repeat_of, actor=actor, action="repeat_received", at=now,
+                          note=_("同一信访事项正在办理，并入 %(n)s（《信访工作条例》第十九条第三款）。") % {"n": linked_to.number},
+                          data={"case": linked_to.pk})
+        case_event_append(case=linked_to, actor=actor, action="repeat_received", at=now,
                           note=_("信访人再次反映本事项：%(n)s") % {"n": case.number}, data={"case": case.pk})
-    elif status == Case.Status.CLOSED:
+    elif status == Case.Status.CLOSED and repeat_of is not None:
         case_event_append(case=case, actor=actor, action="not_accepted_again", from_status=status,
                           to_status=status, at=now, note=warnings[0], data={"case": repeat_of.pk})
     else:
