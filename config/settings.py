@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "xinfang.cases",
     "xinfang.notifications",
     "xinfang.portal",
+    "xinfang.reference",
     "xinfang.api",
 ]
 
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xinfang.core.middleware.SecurityHeadersMiddleware",
+    "xinfang.accounts.middleware.SessionIdleTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -81,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "xinfang.core.context_processors.navigation",
             ],
         },
     },
@@ -144,6 +147,7 @@ else:
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -220,6 +224,12 @@ XINFANG: dict[str, Any] = {
     # Public portal: wrong query codes allowed per client address in the window.
     "PORTAL_FAILURES_PER_WINDOW": env_int("XINFANG_PORTAL_FAILURES", 10, minimum=1),
     "PORTAL_WINDOW_SECONDS": env_int("XINFANG_PORTAL_WINDOW_SECONDS", 600, minimum=10),
+    # SECURITY.md 4: a username is locked after this many failed logins in a row, for this long
+    # (or until a security admin unlocks it).
+    "LOGIN_MAX_FAILURES": env_int("XINFANG_LOGIN_MAX_FAILURES", 5, minimum=1, maximum=10),
+    "LOGIN_LOCK_SECONDS": env_int("XINFANG_LOGIN_LOCK_SECONDS", 15 * 60, minimum=60),
+    # Public portal: online submissions accepted per client address per hour.
+    "PORTAL_SUBMISSIONS_PER_HOUR": env_int("XINFANG_PORTAL_SUBMISSIONS_PER_HOUR", 5, minimum=1),
     # Outbound SMS/email gateway: a dotted path to a class implementing MessageGateway.
     "MESSAGE_GATEWAY": env_str("XINFANG_MESSAGE_GATEWAY", "xinfang.notifications.gateways.LogOnlyGateway"),
 }

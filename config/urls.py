@@ -2,7 +2,17 @@
 
 from django.urls import include, path
 
+from xinfang.core import views as core_views
+
+handler403 = "xinfang.core.views.error_403"
+handler404 = "xinfang.core.views.error_404"
+
 urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("xinfang.accounts.urls")),
+    path("cases/", include("xinfang.cases.urls")),
+    path("reference/", include("xinfang.reference.urls")),
+    path("portal/", include("xinfang.portal.urls")),
     path("api/v1/", include("xinfang.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -66,6 +66,9 @@ class User(AbstractUser):
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
                              verbose_name=_("所属单位"))
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    # SECURITY.md 4: failed logins in a row, keyed on the username (offices share one NAT address).
+    failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")
