@@ -40,8 +40,11 @@ def _allow_purge_after_transactional_tests(request):
         request.getfixturevalue("transactional_db")
     yield
     if transactional:
+        # The previous transactional test's flush emptied the guard table too (a missing row counts as
+        # enabled), so the row is written afresh rather than updated.
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE core_appendonlyguard SET enabled = %s WHERE id = 1", [False])
+            cursor.execute("DELETE FROM core_appendonlyguard")
+            cursor.execute("INSERT INTO core_appendonlyguard (id, enabled) VALUES (1, %s)", [False])
             cursor.execute("DELETE FROM core_auditentry")
             cursor.execute("DELETE FROM cases_caseevent")
             cursor.execute("UPDATE core_appendonlyguard SET enabled = %s WHERE id = 1", [True])
