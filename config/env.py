@@ -67,7 +67,9 @@ def env_path(name: str, default: Path) -> Path:
 def read_secret(*, env_name: str, file: Path) -> str | None:
     """A secret from the environment, or else from a file in the data directory (the demo writes one)."""
     value = os.environ.get(env_name)
-    if value:
+    # Blank counts as unset, like empty: a stray space (``XINFANG_FIELD_KEY= `` in an env file) used to
+    # hide the key file and start without a key (tests/core/test_env.py).
+    if value and value.strip():
         return value.strip()
     if file.exists():
         return file.read_text(encoding="ascii").strip()

@@ -11,8 +11,11 @@ from datetime import date
 # GB 11643-1999 §8.2: weights 2^(17-i) mod 11 for the first 17 digits; check code by ISO 7064 MOD 11-2.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CODES = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
-_PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+# re.ASCII: without it ``\d`` also matches Arabic-Indic, Devanagari, ... digits, and such a number passed
+# validation (int() reads them too) but was stored, hashed and masked in a form that never matches the
+# same person's ASCII number (tests/core/test_idnumber.py).
+_ID_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
+_PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", re.ASCII)
 
 # First digit of the region code: 1-8 are the mainland regions; 9 is not allocated.
 _VALID_PROVINCE_PREFIXES = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36",
