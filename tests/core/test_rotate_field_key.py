@@ -12,7 +12,14 @@ from django.core.management.base import CommandError
 from tests.conftest import VALID_ID
 from xinfang.cases.models import Petitioner
 from xinfang.cases.services.registration import petitioners_by_id_hash
-from xinfang.core.crypto import current_key_id, decrypt, field_key_generate, field_keys_reset, key_id_of, lookup_hash
+from xinfang.core.crypto import (
+    current_key_id,
+    decrypt,
+    field_key_generate,
+    field_keys_reset,
+    key_id_of,
+    lookup_hash,
+)
 from xinfang.core.models import AuditEntry
 
 
