@@ -38,4 +38,6 @@ def portal_case_by_code(*, query_code: str, ip: str) -> Case:
                 cache.set(key, 1, timeout=window)
         audit_record(actor=None, action="portal.lookup", result="denied", ip=ip, detail={"reason": "wrong_code"})
         raise NotFound(_("查询码不正确。"))
+    # SECURITY.md 8: every read of a case is logged, the petitioner's own included.
+    audit_record(actor=None, action="portal.lookup", obj=case, ip=ip)
     return case

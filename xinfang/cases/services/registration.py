@@ -116,10 +116,14 @@ def _validate_person(person: PetitionerInput, prefix: str, errors: dict[str, lis
 
 
 def petitioner_upsert(*, person: PetitionerInput, id_number: str, phone: str,
-                      known: dict[str, Petitioner] | None = None) -> Petitioner:
+                      known: dict[str, Petitioner] | None = None, trusted: bool = True) -> Petitioner:
     """The petitioner with this ID number (by keyed hash), with contact details brought up to date; or a
     new one. Without an ID number every petition names a new person record. ``known`` maps ID hashes to
-    petitioners the caller has already looked up."""
+    petitioners the caller has already looked up.
+
+    ``trusted`` is False for anonymous submissions (the public portal): anyone who knows a person's ID
+    number could otherwise overwrite that person's name, phone and address. The petition is still linked
+    to the existing person; staff bring the details up to date."""
     id_hash = lookup_hash(id_number, context="id") if id_number else ""
     if known is not None:
         existing = known.get(id_hash) if id_hash else None
@@ -133,6 +137,8 @@ def petitioner_upsert(*, person: PetitionerInput, id_number: str, phone: str,
         # Compared by hash: a fresh nonce makes every ciphertext differ.
         updates.update(phone_encrypted=encrypt(phone, context="petitioner.phone"), phone_hash=phone_hash,
                        phone_masked=phone_mask(phone))
+    if existing is not None and not trusted:
+        return existing
     if existing is None:
         if id_number:
             updates.update(id_number_encrypted=encrypt(id_number, context="petitioner.id_number"), id_hash=id_hash,
@@ -257,7 +263,8 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
     )
     seen: set[int] = set()
     for position, (person, id_number, phone) in enumerate(checked):
-        petitioner = petitioner_upsert(person=person, id_number=id_number, phone=phone, known=known)
+        petitioner = petitioner_upsert(person=person, id_number=id_number, phone=phone, known=known,
+                                       trusted=getattr(actor, "is_authenticated", False))
         if petitioner.id_hash:
             known[petitioner.id_hash] = petitioner
         if petitioner.pk in seen:
