@@ -160,6 +160,9 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_AGE = env_int("XINFANG_SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=300)
 SESSION_IDLE_SECONDS = env_int("XINFANG_SESSION_IDLE_SECONDS", 30 * 60, minimum=60, maximum=30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Messages live in the server-side session, not in a cookie: one of them carries the query code of a new
+# registration, shown once and then gone.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -230,6 +233,9 @@ XINFANG: dict[str, Any] = {
     "LOGIN_LOCK_SECONDS": env_int("XINFANG_LOGIN_LOCK_SECONDS", 15 * 60, minimum=60),
     # Public portal: online submissions accepted per client address per hour.
     "PORTAL_SUBMISSIONS_PER_HOUR": env_int("XINFANG_PORTAL_SUBMISSIONS_PER_HOUR", 5, minimum=1),
+    # SECURITY.md 14: attachments registered at intake: size of each file and files per petition.
+    "UPLOAD_MAX_BYTES": env_int("XINFANG_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
+    "UPLOAD_MAX_FILES": env_int("XINFANG_UPLOAD_MAX_FILES", 5, minimum=1, maximum=50),
     # Outbound SMS/email gateway: a dotted path to a class implementing MessageGateway.
     "MESSAGE_GATEWAY": env_str("XINFANG_MESSAGE_GATEWAY", "xinfang.notifications.gateways.LogOnlyGateway"),
 }
