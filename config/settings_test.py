@@ -17,7 +17,8 @@ from config.settings import *  # noqa: E402,F401,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUEY = {"huey_class": "huey.MemoryHuey", "name": "xinfang-test", "immediate": True}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-LANGUAGE_CODE = "en"
+# The product default: Chinese first (tests that check the English switch ask for it).
+LANGUAGE_CODE = "zh-hans"
 
 # Several test runs against one PostgreSQL server at once (developers, CI) need their own database.
 if os.environ.get("XINFANG_TEST_DB_NAME"):

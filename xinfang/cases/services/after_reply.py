@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,12 @@ def _open_window(case: Case, kind: str, article: str) -> None:
         )
 
 
+def _petitioner(actor: Any) -> Any:
+    """The actor of a step the petitioner takes (rating, asking for review): without a staff account it
+    is the petitioner (logged as 信访人), never the system, whose ``None`` marks the automatic steps."""
+    return AnonymousUser() if actor is None else actor
+
+
 def _rating_stage(case: Case) -> str | None:
     if case.re_review_outcome:
         return CaseRating.Stage.RE_REVIEW
@@ -38,6 +45,7 @@ def _rating_stage(case: Case) -> str | None:
 def case_rate(*, case: Case, rating: str, actor: Any = None) -> CaseRating:
     """The petitioner rates the latest answer once (满意 / 基本满意 / 不满意). Policy: 不满意 opens a
     follow-up for the bureau (DOMAIN.md) and counts against the unit in assessment."""
+    actor = _petitioner(actor)
     if rating not in CaseRating.Rating.values:
         raise ValidationFailed(_("评价必须是满意、基本满意或不满意。"),
                                errors={"rating": [_("必须是 satisfied、basically_satisfied 或 dissatisfied。")]})
@@ -61,6 +69,7 @@ def case_rate(*, case: Case, rating: str, actor: Any = None) -> CaseRating:
 @transaction.atomic
 def case_review_request(*, case: Case, reason: str, actor: Any = None) -> Case:
     """The petitioner asks for review within 30 days of the written reply (信访工作条例 Art. 35)."""
+    actor = _petitioner(actor)
     if case.status != Case.Status.REPLIED:
         raise not_allowed(case, _("申请复查"))
     _open_window(case, "review_request_by", "《信访工作条例》第三十五条")
@@ -111,6 +120,7 @@ def case_review_decide(*, case: Case, actor: Any, outcome: str, text: str) -> Ca
 @transaction.atomic
 def case_re_review_request(*, case: Case, reason: str, actor: Any = None) -> Case:
     """The petitioner asks for re-review within 30 days of the review opinion (Art. 36)."""
+    actor = _petitioner(actor)
     if case.status != Case.Status.REVIEWED:
         raise not_allowed(case, _("申请复核"))
     _open_window(case, "re_review_request_by", "《信访工作条例》第三十六条")

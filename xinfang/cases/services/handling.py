@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinfang.accounts.access import unit_is_accused_in
+from xinfang.accounts.access import unit_is_accused_in, user_is_accused_in
 from xinfang.accounts.models import Unit
 from xinfang.cases.models import Case, CaseDeadline, CaseDocument
 from xinfang.cases.services.events import case_transition, not_allowed
@@ -49,7 +49,21 @@ def _require_handler_of(actor: Any, case: Case, *, perm: str = "cases.handle_cas
         raise Forbidden(_("只有承办单位可以办理该事项。"))
     if unit.pk != handling.pk and not (unit.scope_includes_children and handling.path.startswith(unit.path)):
         raise Forbidden(_("只有承办单位可以办理该事项。"))
+    if user_is_accused_in(user=actor, case=case):
+        # 信访工作条例 Art. 30 ¶3, Art. 46(5): a person accused never handles the accusation, even when it
+        # went (rightly) to their unit; the same message as above, so the refusal does not disclose it.
+        raise Forbidden(_("只有承办单位可以办理该事项。"))
     return handling
+
+
+def case_handled_by(*, user: Any, case: Case, perm: str = "cases.handle_case") -> bool:
+    """True if ``user`` may act for the handling unit of ``case`` with ``perm`` (the rule the services
+    enforce); the case page uses it to offer only the actions that will be allowed."""
+    try:
+        _require_handler_of(user, case, perm=perm)
+    except Forbidden:
+        return False
+    return True
 
 
 def _deadline(case: Case, kind: str) -> CaseDeadline | None:
@@ -64,10 +78,11 @@ def _issue_document(*, case: Case, kind: str, body: str, actor: Any) -> CaseDocu
                                        public=True, issued_at=timezone.now(), created_by=actor)
 
 
-@transaction.atomic
 def case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str = "") -> Case:
     """Transfer (转送) or assign (交办) the case to the unit that has the power to handle it
     (信访工作条例 Art. 22). Never to an accused unit or a unit below one (Art. 30 ¶3)."""
+    # The checks run before the transaction of the step: a refused attempt to pass an accusation to the
+    # accused must stay in the audit log (SECURITY.md 2, 8), not be rolled back with the step.
     _require(actor, "cases.route_case", _("您没有转送交办的权限。"))
     if case.status not in (Case.Status.REGISTERED, Case.Status.OBJECTED):
         raise not_allowed(case, _("转送交办"))
@@ -82,6 +97,11 @@ def case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str = "")
             _("不得将检举控告材料转给被检举控告的单位或其下属单位（《信访工作条例》第三十条）。"),
             errors={"unit": [_("该单位是被反映单位。")]},
         )
+    return _case_route(case=case, unit=unit, mode=mode, actor=actor, note=note)
+
+
+@transaction.atomic
+def _case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str) -> Case:
     today = timezone.localdate()
     now = timezone.now()
     information_only = case.matter_type == Case.MatterType.INFORMATION
@@ -186,6 +206,10 @@ def case_extend(*, case: Case, actor: Any, days: int, reason: str) -> Case:
     _require_handler_of(actor, case, perm="cases.approve_extension")
     if case.status != Case.Status.ACCEPTED:
         raise not_allowed(case, _("延期"))
+    # 信访工作条例 Art. 34: one extension. The status does not change on an extension, so the conditional
+    # update in case_transition cannot stop a second one made from a copy read before the first: read the
+    # count again, with the row locked until commit.
+    case.extension_days = Case.objects.select_for_update().values_list("extension_days", flat=True).get(pk=case.pk)
     if case.extension_days:
         raise InvalidTransition(_("办理期限只能延长一次（《信访工作条例》第三十四条）。"))
     errors: dict[str, list[str]] = {}
