@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xinfang.accounts.access import unit_is_accused_in, user_is_accused_in
 from xinfang.accounts.models import Unit
@@ -20,17 +21,17 @@ from xinfang.deadlines.services import deadline_cancel, deadline_extend, deadlin
 from xinfang.notifications.services import notify_bureau, notify_unit, outbox_enqueue_for_petitioners
 
 # 诉访分离 (信访工作条例 Art. 28 ¶2, Art. 31 (1)–(4)): the legal channel a refused claim belongs to.
-LEGAL_CHANNELS = {
-    "litigation": "诉讼",
-    "administrative_review": "行政复议",
-    "administrative_litigation": "行政诉讼",
-    "arbitration": "仲裁（含劳动人事争议仲裁）",
-    "procuratorate": "检察机关法律监督",
-    "police": "公安机关法律程序",
-    "party_appeal": "党员申诉、申请复审",
-    "administrative_procedure": "行政裁决、确认、许可、处罚等行政程序",
-    "other_authority": "向有权处理的机关、单位提出",
-    "none": "无（其他不予受理情形）",
+LEGAL_CHANNELS: dict[str, Any] = {
+    "litigation": gettext_lazy("诉讼"),
+    "administrative_review": gettext_lazy("行政复议"),
+    "administrative_litigation": gettext_lazy("行政诉讼"),
+    "arbitration": gettext_lazy("仲裁（含劳动人事争议仲裁）"),
+    "procuratorate": gettext_lazy("检察机关法律监督"),
+    "police": gettext_lazy("公安机关法律程序"),
+    "party_appeal": gettext_lazy("党员申诉、申请复审"),
+    "administrative_procedure": gettext_lazy("行政裁决、确认、许可、处罚等行政程序"),
+    "other_authority": gettext_lazy("向有权处理的机关、单位提出"),
+    "none": gettext_lazy("无（其他不予受理情形）"),
 }
 
 
