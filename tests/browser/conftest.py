@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,11 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-@pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    """A fresh browser context in Chinese, 1280×860, failing the test on any console error or any request
+@contextmanager
+def _watched_page(browser: Any, live_server: Any, **options: Any) -> Iterator[Any]:
+    """A page in a fresh browser context in Chinese, failing the test on any console error or any request
     that leaves the live server (nothing may load from the internet)."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+    context = browser.new_context(locale="zh-CN", **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     problems: list[str] = []
@@ -74,6 +75,22 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     yield page
     context.close()
     assert not problems, problems
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh browser context in Chinese, 1280×860, failing the test on any console error or any request
+    that leaves the live server (nothing may load from the internet)."""
+    with _watched_page(browser, live_server, viewport={"width": 1280, "height": 860}) as page:
+        yield page
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: Any) -> Iterator[Any]:
+    """Like ``page``, in a second context the size of a phone (390×844, touch): the public portal."""
+    with _watched_page(browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True,
+                       has_touch=True) as page:
+        yield page
 
 
 def login(page: Any, username: str, password: str = PASSWORD) -> None:

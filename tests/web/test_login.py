@@ -148,3 +148,12 @@ def test_admins_without_case_pages_get_a_home_page(client, personas):
 
 def test_pages_need_login(client, db):
     assert client.get("/").status_code == 302
+
+
+def test_one_navigation_item_is_current(client, personas):
+    client.force_login(personas["registrar"])
+    html = client.get("/cases/new/").content.decode()
+    nav = html[html.index("<nav"):html.index("</nav>")]
+    assert nav.count('aria-current="page"') == 1
+    current = nav[:nav.index('aria-current="page"')]
+    assert current.rstrip().endswith('href="/cases/new/"')
