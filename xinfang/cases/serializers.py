@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from xinfang.cases.models import Case, CaseRating
 from xinfang.cases.selectors import case_deadline_states, case_deadlines_map
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 moment that must carry its offset. DRF's DateTimeField silently reads a naive value in
+    the server's time zone, so the service's own "must carry a time zone" check never saw one: a naive
+    ``received_at`` (or a bare date) was accepted and possibly shifted by hours (tests/api)."""
+
+    default_error_messages = {"naive": _("时间必须带时区（例如 +08:00）。")}
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
 
 
 class PetitionerIn(serializers.Serializer):
@@ -25,7 +41,7 @@ class AccusedPersonIn(serializers.Serializer):
 
 class CaseCreateIn(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Case.Channel.choices)
-    received_at = serializers.DateTimeField()
+    received_at = AwareDateTimeField()
     matter_type = serializers.ChoiceField(choices=Case.MatterType.choices)
     title = serializers.CharField(max_length=200)
     content = serializers.CharField(max_length=20000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,9 @@ from xinfang.cases.services.registration import QUERY_CODE_ALPHABET, QUERY_CODE_
 from xinfang.core.audit import audit_record
 from xinfang.core.crypto import token_hash
 from xinfang.core.errors import NotFound, RateLimited
+
+# Who looks a code up: the public, not the system (``actor=None`` wrote "system" into the audit log).
+PUBLIC = AnonymousUser()
 
 
 def _failure_key(ip: str) -> str:
@@ -36,8 +40,8 @@ def portal_case_by_code(*, query_code: str, ip: str) -> Case:
                 cache.incr(key)
             except ValueError:
                 cache.set(key, 1, timeout=window)
-        audit_record(actor=None, action="portal.lookup", result="denied", ip=ip, detail={"reason": "wrong_code"})
+        audit_record(actor=PUBLIC, action="portal.lookup", result="denied", ip=ip, detail={"reason": "wrong_code"})
         raise NotFound(_("查询码不正确。"))
     # SECURITY.md 8: every read of a case is logged, the petitioner's own included.
-    audit_record(actor=None, action="portal.lookup", obj=case, ip=ip)
+    audit_record(actor=PUBLIC, action="portal.lookup", obj=case, ip=ip)
     return case
