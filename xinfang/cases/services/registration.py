@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from xinfang.accounts.models import Unit
 from xinfang.cases.models import Case, CaseAccused, CaseNumberSequence, CasePetitioner, Category, Petitioner
@@ -34,11 +35,12 @@ from xinfang.deadlines.services import deadline_open
 QUERY_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 QUERY_CODE_LENGTH = 16
 CLOCK_SKEW = timedelta(minutes=5)
+# gettext_noop: marked for makemessages here, translated where used (`_(ID_REASONS[reason])`).
 ID_REASONS = {
-    "format": "身份证号码应为18位，最后一位可以是X。",
-    "region": "身份证号码的地区码不正确。",
-    "birth_date": "身份证号码中的出生日期不正确。",
-    "check_digit": "身份证号码校验位不正确（GB 11643）。",
+    "format": gettext_noop("身份证号码应为18位，最后一位可以是X。"),
+    "region": gettext_noop("身份证号码的地区码不正确。"),
+    "birth_date": gettext_noop("身份证号码中的出生日期不正确。"),
+    "check_digit": gettext_noop("身份证号码校验位不正确（GB 11643）。"),
 }
 
 
@@ -239,6 +241,10 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
     if repeat_of is None and not force_new and known:
         repeat_of = petitioner_open_matter_similar(petitioner_ids=[p.pk for p in known.values()],
                                                    category=category, title=title, content=content)
+    # A petition joined to another (linked) is not the matter itself: a repeat of it is a repeat of the case
+    # it was joined to, or a parallel case would open on a matter still being handled (Art. 19 ¶3).
+    while repeat_of is not None and repeat_of.status == Case.Status.LINKED and repeat_of.repeat_of_id:
+        repeat_of = repeat_of.repeat_of
     now = timezone.now()
     warnings: list[str] = []
     status = Case.Status.REGISTERED
