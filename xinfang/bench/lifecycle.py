@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -105,12 +105,36 @@ def bench_register(ctx: dict[str, Any], *, count: int, seed: int) -> dict[str, A
     }
 
 
-def bulk_background(ctx: dict[str, Any], *, total: int, seed: int, batch: int = 5000) -> float:
-    """Insert ``total`` cases with a petitioner, an event and a deadline each, in batches."""
+class BackgroundShape:
+    """What the bulk-inserted background cases look like. The default is the lifecycle benchmark's: a
+    claim in one category, street and unit, a random status and one routing deadline. ``xinfang.bench.pages``
+    subclasses it for a district with several units, realistic deadlines, ratings and accusations."""
+
+    statuses = (Case.Status.REGISTERED, Case.Status.ROUTED, Case.Status.ACCEPTED, Case.Status.CLOSED)
+
+    def case_fields(self, ctx: dict[str, Any], rng: random.Random, j: int, now: Any) -> dict[str, Any]:
+        """Keyword arguments of one ``Case`` (number, query code and content are added by the caller)."""
+        status = rng.choice(self.statuses)
+        return {"channel": "online", "received_at": now - timedelta(days=rng.randint(0, 365)),
+                "matter_type": "claim", "title": TITLES[j % len(TITLES)], "category": ctx["category"],
+                "street": ctx["street"], "status": status,
+                "handling_unit": None if status == Case.Status.REGISTERED else ctx["dept"],
+                "registered_unit": ctx["bureau"]}
+
+    def related(self, ctx: dict[str, Any], rng: random.Random, case: Case) -> list[Any]:
+        """Rows that hang off a saved case (deadlines, ratings, accused units), bulk-inserted by model."""
+        return [CaseDeadline(case=case, kind="route_by", start_date=case.received_at.date(), days=15,
+                             counting="calendar", due_date=case.received_at.date() + timedelta(days=15))]
+
+
+def bulk_background(ctx: dict[str, Any], *, total: int, seed: int, batch: int = 5000,
+                    shape: BackgroundShape | None = None) -> float:
+    """Insert ``total`` cases with a petitioner, an event and what ``shape`` adds (by default a routing
+    deadline), in batches; answers the seconds it took."""
+    shape = shape or BackgroundShape()
     rng = random.Random(seed)
     started = time.perf_counter()
     now = timezone.now()
-    statuses = [Case.Status.REGISTERED, Case.Status.ROUTED, Case.Status.ACCEPTED, Case.Status.CLOSED]
     year = timezone.localdate().year
     existing = Case.objects.count()
     made = 0
@@ -131,14 +155,10 @@ def bulk_background(ctx: dict[str, Any], *, total: int, seed: int, batch: int = 
             Petitioner.objects.bulk_create(petitioners, batch_size=1000)
             cases = []
             for j in range(size):
-                status = rng.choice(statuses)
                 serial = existing + made + j + 1
                 cases.append(Case(
                     number=f"XB-{year}-{serial:07d}", query_code_hash=token_hash(f"bench-{seed}-{serial}"),
-                    channel="online", received_at=now - timedelta(days=rng.randint(0, 365)), matter_type="claim",
-                    title=TITLES[j % len(TITLES)], content=CONTENT, category=ctx["category"], street=ctx["street"],
-                    status=status, handling_unit=None if status == Case.Status.REGISTERED else ctx["dept"],
-                    registered_unit=ctx["bureau"]))
+                    content=CONTENT, **shape.case_fields(ctx, rng, j, now)))
             Case.objects.bulk_create(cases, batch_size=1000)
             if connection.vendor == "sqlite" or not cases[0].pk:
                 # SQLite returns primary keys from bulk_create since 3.35; fall back to a lookup if not.
@@ -149,9 +169,12 @@ def bulk_background(ctx: dict[str, Any], *, total: int, seed: int, batch: int = 
             CaseEvent.objects.bulk_create(
                 [CaseEvent(case=c, at=c.received_at, actor_name="bench", action="registered", to_status=c.status)
                  for c in cases], batch_size=1000)
-            CaseDeadline.objects.bulk_create(
-                [CaseDeadline(case=c, kind="route_by", start_date=c.received_at.date(), days=15, counting="calendar",
-                              due_date=c.received_at.date() + timedelta(days=15)) for c in cases], batch_size=1000)
+            by_model: dict[type[models.Model], list[Any]] = {}
+            for case in cases:
+                for row in shape.related(ctx, rng, case):
+                    by_model.setdefault(type(row), []).append(row)
+            for model, rows in by_model.items():
+                model._default_manager.bulk_create(rows, batch_size=1000)
         made += size
     return time.perf_counter() - started
 

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from xinfang.bench.runner import run_isolated
 
-BENCHMARKS = ["lifecycle"]
+BENCHMARKS = ["lifecycle", "pages"]
 
 
 class Command(BaseCommand):
@@ -23,8 +23,10 @@ class Command(BaseCommand):
         parser.add_argument("--database-url", help="PostgreSQL server to run on (a new database is created "
                                                     "and dropped); default: a temporary SQLite file")
         parser.add_argument("--registrations", type=int, default=3000)
-        parser.add_argument("--cases", type=int, default=100_000, help="cases in the table for the detail API")
+        parser.add_argument("--cases", type=int, default=100_000,
+                            help="cases in the table (detail API of lifecycle; workbench and list of pages)")
         parser.add_argument("--requests", type=int, default=1000)
+        parser.add_argument("--rounds", type=int, default=30, help="timed requests per page (pages)")
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args, **options) -> None:
@@ -41,10 +43,15 @@ class Command(BaseCommand):
             if code:
                 sys.exit(code)
             return
-        from xinfang.bench import lifecycle
+        if options["name"] == "pages":
+            from xinfang.bench import pages
 
-        report = lifecycle.run(registrations=options["registrations"], detail_cases=options["cases"],
-                               requests=options["requests"], seed=options["seed"])
+            report = pages.run(cases=options["cases"], rounds=options["rounds"], seed=options["seed"])
+        else:
+            from xinfang.bench import lifecycle
+
+            report = lifecycle.run(registrations=options["registrations"], detail_cases=options["cases"],
+                                   requests=options["requests"], seed=options["seed"])
         text = json.dumps(report, ensure_ascii=False, indent=2)
         if options["json_path"]:
             path = Path(options["json_path"])

@@ -1,0 +1,146 @@
+"""Forms of the workbench and the case list: the filter form (GET; what ``CaseFilterSet`` reads), the
+search by full ID or phone number (POST, so the number never reaches a URL) and bulk routing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from xinfang.accounts.models import Unit
+from xinfang.cases.models import Case, Category
+from xinfang.cases.services.registration import ID_REASONS
+from xinfang.core.idnumber import InvalidIdNumber, id_number_validate, phone_normalize
+
+MAX_BULK_CASES = 200
+_EMPTY = [("", _("全部"))]
+
+
+def _units_choices(queryset: Any) -> list[tuple[str, str]]:
+    return [*_EMPTY, *((u.code, u.name) for u in queryset.only("code", "name"))]
+
+
+class CaseFilterForm(forms.Form):
+    """The filter bar of the case list. Bound to ``request.GET`` only to show what is being filtered on;
+    the filtering itself (and its errors) is ``CaseFilterSet``'s. Codes, not ids, go in the URL."""
+
+    number = forms.CharField(label=_("编号"), required=False, max_length=20)
+    name = forms.CharField(label=_("信访人姓名"), required=False, max_length=50, help_text=_("须填写完整姓名。"))
+    q = forms.CharField(label=_("标题或内容"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search"}))
+    category = forms.ChoiceField(label=_("分类"), required=False)
+    street = forms.ChoiceField(label=_("所属街道"), required=False)
+    unit = forms.ChoiceField(label=_("承办单位"), required=False)
+    status = forms.MultipleChoiceField(label=_("状态"), required=False, choices=Case.Status.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+    channel = forms.ChoiceField(label=_("渠道"), required=False, choices=[*_EMPTY, *Case.Channel.choices])
+    matter_type = forms.ChoiceField(label=_("事项类型"), required=False,
+                                    choices=[*_EMPTY, *Case.MatterType.choices])
+    overdue = forms.BooleanField(label=_("仅看已逾期"), required=False,
+                                 widget=forms.CheckboxInput(attrs={"value": "1"}))
+    received_from = forms.DateField(label=_("收到日期自"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    received_to = forms.DateField(label=_("收到日期至"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["category"].choices = [*_EMPTY, *((c.code, c.name) for c in
+                                                  Category.objects.filter(active=True).only("code", "name"))]
+        fields["street"].choices = _units_choices(Unit.objects.filter(active=True, kind=Unit.Kind.STREET))
+        fields["unit"].choices = _units_choices(
+            Unit.objects.filter(active=True).exclude(kind__in=[Unit.Kind.BUREAU, Unit.Kind.GOVERNMENT])
+            .order_by("path"))
+
+
+def _clean_id_number(raw: str) -> str:
+    if not raw.strip():
+        return ""
+    try:
+        return id_number_validate(raw)
+    except InvalidIdNumber as exc:
+        raise forms.ValidationError(_(ID_REASONS[exc.reason]), code=exc.reason) from None
+
+
+def _clean_phone(raw: str) -> str:
+    if not raw.strip():
+        return ""
+    try:
+        return phone_normalize(raw)
+    except ValueError:
+        raise forms.ValidationError(_("电话号码格式不正确（手机11位，或带区号的固定电话）。"), code="phone") from None
+
+
+class PersonSearchForm(forms.Form):
+    """Search by a full ID or phone number. Posted, never in the URL (SECURITY.md 5): the view turns the
+    numbers into their keyed hashes and redirects to the list filtered by the hashes. ``keep`` carries
+    the other filters of the list being looked at."""
+
+    prefix = "person"
+
+    id_number = forms.CharField(label=_("身份证号"), required=False, max_length=20,
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    phone = forms.CharField(label=_("电话"), required=False, max_length=20,
+                            widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
+    keep = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean_id_number(self) -> str:
+        return _clean_id_number(self.cleaned_data.get("id_number", ""))
+
+    def clean_phone(self) -> str:
+        return _clean_phone(self.cleaned_data.get("phone", ""))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not data.get("id_number") and not data.get("phone"):
+            raise forms.ValidationError(_("请填写身份证号或电话。"), code="empty")
+        return data
+
+    def kept_filters(self) -> QueryDict:
+        """The list's other filters, to be kept after the search (a fresh page, any earlier person filter
+        replaced)."""
+        kept = QueryDict(self.cleaned_data.get("keep", ""), mutable=True)
+        for key in ("page", "id_hash", "phone_hash", "csrfmiddlewaretoken"):
+            kept.pop(key, None)
+        return kept
+
+
+class BulkRouteForm(forms.Form):
+    """Route several cases (待转送交办 / 被退回) to one unit in one mode; each goes through ``case_route``."""
+
+    cases = forms.TypedMultipleChoiceField(label=_("事项"), coerce=int, choices=[],
+                                           error_messages={"required": _("请至少选择一件事项。"),
+                                                           "invalid_choice": _("所选事项无效。")})
+    unit = forms.ModelChoiceField(label=_("转送交办至"), queryset=Unit.objects.none(), to_field_name="code",
+                                  empty_label=_("请选择承办单位"),
+                                  error_messages={"required": _("请选择承办单位。"),
+                                                  "invalid_choice": _("请选择一个启用的承办单位。")})
+    mode = forms.ChoiceField(label=_("转交方式"), choices=Case.RouteMode.choices, initial=Case.RouteMode.TRANSFER,
+                             widget=forms.RadioSelect)
+    note = forms.CharField(label=_("说明"), required=False, max_length=500,
+                           widget=forms.TextInput())
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        # The service refuses the bureau itself and inactive units; the list offers neither.
+        fields["unit"].queryset = (Unit.objects.filter(active=True)
+                                   .exclude(kind__in=[Unit.Kind.BUREAU, Unit.Kind.GOVERNMENT]).order_by("path"))
+
+    def clean_cases(self) -> list[int]:
+        ids = list(dict.fromkeys(self.cleaned_data.get("cases") or []))
+        if len(ids) > MAX_BULK_CASES:
+            raise forms.ValidationError(_("一次最多转送交办%(n)d件。") % {"n": MAX_BULK_CASES}, code="too_many")
+        return ids
+
+    def full_clean(self) -> None:
+        # Any integer id is a valid choice here; whether the user may route it is the gateway's question.
+        if self.is_bound:
+            raw = self.data.getlist("cases") if hasattr(self.data, "getlist") else []
+            fields: Any = self.fields
+            fields["cases"].choices = [(v, v) for v in raw if str(v).isdigit()]
+        super().full_clean()

@@ -1,0 +1,274 @@
+"""Reads behind the workbench (工作台) and the case list: the inbox queues of the bureau and of a unit,
+their counts, the next deadline of each row, sorting and paging.
+
+Everything starts from ``cases_visible_to(user)``. Query counts do not grow with the rows shown: the
+counts of all queues come from one aggregate query (conditional aggregation over non-correlated
+subqueries), and a page of rows costs a count, the page's ids, the rows with their next deadline and one
+prefetch of the petitioners (tests/web pin this).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from xinfang.accounts.access import cases_visible_to
+from xinfang.accounts.roles import DISTRICT_WIDE_ROLES, UNIT_ROLES
+from xinfang.cases.models import Case, CaseDeadline, CasePetitioner, CaseRating
+from xinfang.deadlines.rules import OVERDUE_KINDS
+
+PAGE_SIZE = 50
+BUREAU = "bureau"
+UNIT = "unit"
+ROUTABLE_STATUSES = (Case.Status.REGISTERED, Case.Status.OBJECTED)
+# The deadlines a unit answers for: the acceptance notice (信访工作条例 Art. 23 ¶3) and the decision
+# (Art. 34). The bureau follows every duty deadline of the district (supervision, Art. 38), as the overdue
+# notifications do.
+UNIT_DEADLINE_KINDS = ("accept_by", "decide_by")
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One tile of the workbench: a named set of cases. ``tone`` colours the tile (late / soon)."""
+
+    key: str
+    label: str | Promise
+    tone: str = ""
+
+
+BUREAU_QUEUES: tuple[Queue, ...] = (
+    Queue("to_route", _("待转送交办")),
+    Queue("objected", _("被退回")),
+    Queue("due_soon", _("即将到期"), "soon"),
+    Queue("overdue", _("已逾期"), "late"),
+    Queue("dissatisfied", _("不满意待跟进")),
+)
+UNIT_QUEUES: tuple[Queue, ...] = (
+    Queue("to_accept", _("待受理")),
+    Queue("to_handle", _("办理中")),
+    Queue("due_soon", _("即将到期"), "soon"),
+    Queue("overdue", _("已逾期"), "late"),
+)
+
+
+def inbox_side(user: Any) -> str | None:
+    """Which workbench the user works at: the bureau's (district-wide roles) or their unit's."""
+    role = getattr(user, "role", None)
+    if role in DISTRICT_WIDE_ROLES:
+        return BUREAU
+    if role in UNIT_ROLES and getattr(user, "unit_id", None):
+        return UNIT
+    return None
+
+
+def inbox_queues(user: Any) -> tuple[Queue, ...]:
+    side = inbox_side(user)
+    if side == BUREAU:
+        return BUREAU_QUEUES
+    if side == UNIT:
+        return UNIT_QUEUES
+    return ()
+
+
+def due_soon_days() -> int:
+    return int(settings.XINFANG["DUE_SOON_DAYS"])
+
+
+def _open_duties(kinds: Sequence[str]) -> QuerySet:
+    return CaseDeadline.objects.filter(met_at__isnull=True, cancelled=False, on_petitioner=False, kind__in=list(kinds))
+
+
+def _queue_q(key: str, *, side: str, today: date) -> Q:
+    """The condition of queue ``key``: used both by the counts and by the rows, so they always agree.
+    Deadline conditions are non-correlated ``IN`` subqueries, evaluated once per query."""
+    kinds = UNIT_DEADLINE_KINDS if side == UNIT else OVERDUE_KINDS
+    if key == "to_route":
+        return Q(status__in=ROUTABLE_STATUSES)
+    if key == "objected":
+        return Q(status=Case.Status.OBJECTED)
+    if key == "to_accept":
+        return Q(status=Case.Status.ROUTED)
+    if key == "to_handle":
+        return Q(status=Case.Status.ACCEPTED)
+    if key == "due_soon":
+        # Due today or within DUE_SOON_DAYS, and not already marked overdue.
+        soon = _open_duties(kinds).filter(overdue_at__isnull=True, due_date__gte=today,
+                                          due_date__lte=today + timedelta(days=due_soon_days()))
+        return Q(pk__in=soon.values("case_id"))
+    if key == "overdue":
+        return Q(pk__in=_open_duties(kinds).filter(overdue_at__isnull=False).values("case_id"))
+    if key == "dissatisfied":
+        # Policy (DOMAIN.md "After the reply"): 不满意 opens a follow-up for the bureau. It waits while the
+        # rated answer is the case's latest one — until the petitioner asks for review or the case closes.
+        def rated(stage: str) -> QuerySet:
+            return CaseRating.objects.filter(stage=stage, rating=CaseRating.Rating.DISSATISFIED).values("case_id")
+
+        return (Q(status=Case.Status.REPLIED, pk__in=rated(CaseRating.Stage.REPLY))
+                | Q(status=Case.Status.REVIEWED, pk__in=rated(CaseRating.Stage.REVIEW)))
+    raise KeyError(key)
+
+
+def inbox_counts(*, user: Any) -> dict[str, int]:
+    """The number of cases in each of the user's queues, in one query."""
+    queues = inbox_queues(user)
+    side = inbox_side(user)
+    if not queues or side is None:
+        return {}
+    today = timezone.localdate()
+    aggregates = {q.key: Count("pk", filter=_queue_q(q.key, side=side, today=today)) for q in queues}
+    result = cases_visible_to(user).aggregate(**aggregates)
+    return {key: int(value or 0) for key, value in result.items()}
+
+
+def inbox_queue_cases(*, user: Any, key: str) -> QuerySet:
+    """The cases of queue ``key`` of the user's workbench (scoped)."""
+    side = inbox_side(user)
+    if side is None:
+        return cases_visible_to(None)
+    return cases_visible_to(user).filter(_queue_q(key, side=side, today=timezone.localdate()))
+
+
+# -- rows: next deadline, sorting, paging ------------------------------------------------------------
+
+def _next_duty() -> QuerySet:
+    return _open_duties(OVERDUE_KINDS).filter(case=OuterRef("pk")).order_by("due_date")
+
+
+def cases_with_next_deadline(queryset: QuerySet) -> QuerySet:
+    """Annotate ``next_due`` (the earliest open duty deadline), ``next_due_provisional`` (it rests on a
+    year with no official calendar) and ``is_overdue``; correlated subqueries, so use on a page of rows."""
+    return queryset.annotate(
+        next_due=Subquery(_next_duty().values("due_date")[:1]),
+        next_due_provisional=Subquery(_next_duty().values("provisional")[:1]),
+        is_overdue=Exists(CaseDeadline.objects.filter(case=OuterRef("pk")).filter(
+            overdue_at__isnull=False, met_at__isnull=True, cancelled=False)),
+    )
+
+
+# Sortable columns: URL key → model field. Anything else falls back to the default (newest first).
+SORTS: dict[str, str] = {
+    "number": "number",
+    "received": "received_at",
+    "status": "status",
+    "unit": "handling_unit__name",
+    "category": "category__name",
+    "street": "street__name",
+    "deadline": "next_due",
+}
+DEFAULT_SORT = "-received"
+
+
+def sort_parse(value: Any, *, default: str = DEFAULT_SORT) -> str:
+    """A whitelisted sort key (``number``, ``-received`` …); unknown keys give ``default``."""
+    text = value.strip() if isinstance(value, str) else ""
+    return text if text.lstrip("-") in SORTS else default
+
+
+def _ordering(sort: str) -> list[Any]:
+    descending = sort.startswith("-")
+    expression = F(SORTS[sort.lstrip("-")])
+    primary = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    return [primary, F("id").desc() if descending else F("id").asc()]
+
+
+@dataclass
+class CaseRow:
+    """A case as a list shows it: the next deadline, days left, the row's colour."""
+
+    case: Case
+    next_due: date | None
+    provisional: bool
+    days_left: int | None
+    tone: str  # "late", "soon" or ""
+    petitioners: list[Any]
+    url: str = ""  # the case page, filled in by the view
+
+    @property
+    def badge(self) -> str:
+        """The deadline's state in words: 逾期 N 天 / 今天到期 / 剩 N 天 (built here, not per row in the
+        template: the list renders 50 of them)."""
+        if self.days_left is None:
+            return ""
+        if self.tone == "late":
+            return (ngettext("逾期 %(n)d 天", "逾期 %(n)d 天", self.days_late) % {"n": self.days_late}
+                    if self.days_late else gettext("已逾期"))
+        if self.days_left == 0:
+            return gettext("今天到期")
+        return ngettext("剩 %(n)d 天", "剩 %(n)d 天", self.days_left) % {"n": self.days_left}
+
+    @property
+    def badge_class(self) -> str:
+        return self.tone or "ok"
+
+    @property
+    def days_late(self) -> int:
+        """Days past the next deadline (0 when it has not passed)."""
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else 0
+
+    @property
+    def routable(self) -> bool:
+        return self.case.status in ROUTABLE_STATUSES
+
+
+def case_row(case: Any, *, today: date, soon_days: int) -> CaseRow:
+    next_due = getattr(case, "next_due", None)
+    days_left = (next_due - today).days if next_due else None
+    if getattr(case, "is_overdue", False) or (days_left is not None and days_left < 0):
+        tone = "late"
+    elif days_left is not None and days_left <= soon_days:
+        tone = "soon"
+    else:
+        tone = ""
+    return CaseRow(case=case, next_due=next_due, provisional=bool(getattr(case, "next_due_provisional", False)),
+                   days_left=days_left, tone=tone,
+                   petitioners=[link.petitioner for link in case.case_petitioners.all()])
+
+
+def case_rows_queryset(queryset: QuerySet) -> QuerySet:
+    """What a row of a list or export needs, in a fixed number of queries. Long texts and the encrypted
+    personal data are not loaded: a row shows the title and masked numbers only."""
+    people = (CasePetitioner.objects.select_related("petitioner").order_by("position")
+              .only("id", "case_id", "position", "petitioner__id", "petitioner__name", "petitioner__id_masked",
+                    "petitioner__phone_masked"))
+    return (cases_with_next_deadline(queryset).select_related("category", "street", "handling_unit")
+            .defer("content", "reply_text", "refuse_reason")
+            .prefetch_related(Prefetch("case_petitioners", queryset=people)))
+
+
+def case_page_ids(queryset: QuerySet, *, sort: str, page: Any, per_page: int = PAGE_SIZE) -> tuple[Page, list[int]]:
+    """The page ``page`` of ``queryset`` sorted by ``sort`` (already whitelisted), as ids: a count and one
+    ordered query of ids. Sorting by deadline annotates the next deadline on the whole filtered set."""
+    ordered = queryset
+    if sort.lstrip("-") == "deadline":
+        ordered = ordered.annotate(next_due=Subquery(_next_duty().values("due_date")[:1]))
+    ids_query = ordered.order_by(*_ordering(sort)).values_list("pk", flat=True)
+    page_obj = Paginator(ids_query, per_page).get_page(page)
+    return page_obj, list(page_obj.object_list)
+
+
+def cases_for_ids(queryset: QuerySet, ids: Sequence[int]) -> list[Case]:
+    """The cases ``ids`` with what a row shows, in the order of ``ids``: two queries. Fetched through the
+    caller's (scoped) queryset again, not ``Case.objects`` — defence in depth."""
+    if not ids:
+        return []
+    by_id = {c.pk: c for c in case_rows_queryset(queryset.filter(pk__in=list(ids)))}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def case_list_page(queryset: QuerySet, *, sort: str, page: Any, per_page: int = PAGE_SIZE) -> tuple[Page, list[CaseRow]]:
+    """One page of rows: the ids of the page first (so the correlated deadline subqueries run for these
+    rows only), then the rows. Four queries whatever the page size."""
+    page_obj, ids = case_page_ids(queryset, sort=sort, page=page, per_page=per_page)
+    today = timezone.localdate()
+    soon = due_soon_days()
+    return page_obj, [case_row(case, today=today, soon_days=soon) for case in cases_for_ids(queryset, ids)]

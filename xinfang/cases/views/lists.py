@@ -1,0 +1,378 @@
+"""Case pages: the workbench (工作台) with its queues, the searchable case list, bulk routing and the
+.xlsx export of the current list (issue 3, "Inboxes" and "Search and lists").
+
+Thin views: the filter is ``CaseFilterSet`` (shared with the API), the queues and pages come from
+``selectors_inbox``, every case from ``cases_visible_to`` / ``access_case``, every change from
+``case_route``. The table part of the inbox and the list is also served alone to htmx requests
+(``hx-get`` + ``hx-push-url``); without JavaScript the same links and forms load the whole page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xinfang.accounts.access import access_case, cases_visible_to
+from xinfang.cases import services
+from xinfang.cases.filters import CaseFilterSet, person_hashes
+from xinfang.cases.forms.lists import BulkRouteForm, CaseFilterForm, PersonSearchForm
+from xinfang.cases.models import Case, Petitioner
+from xinfang.cases.selectors_inbox import (
+    SORTS,
+    case_list_page,
+    case_page_ids,
+    case_row,
+    cases_for_ids,
+    due_soon_days,
+    inbox_counts,
+    inbox_queue_cases,
+    inbox_queues,
+    sort_parse,
+)
+from xinfang.core.audit import audit_record
+from xinfang.core.errors import ApplicationError, NotFound
+from xinfang.core.pages import staff_page
+
+# The export is built in memory; beyond this many rows it is cut and says so (narrow the filter instead).
+EXPORT_MAX_ROWS = 10_000
+EXPORT_CHUNK = 1000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _partial(request: HttpRequest) -> bool:
+    """An htmx request for the table only (not a history restore, which needs the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
+
+
+def _query(params: QueryDict, **changes: Any) -> str:
+    """``params`` with ``changes`` applied (None removes), as a query string."""
+    query = params.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value not in (None, ""):
+            query[key] = value
+    return query.urlencode()
+
+
+@dataclass(frozen=True)
+class SortLink:
+    """A sortable column header: the link and the current direction (for aria-sort)."""
+
+    key: str
+    query: str
+    direction: str  # "ascending", "descending" or "none"
+
+
+def _sort_links(params: QueryDict, sort: str) -> dict[str, SortLink]:
+    links = {}
+    for key in SORTS:
+        if sort == key:
+            target, direction = f"-{key}", "ascending"
+        elif sort == f"-{key}":
+            target, direction = key, "descending"
+        else:
+            target, direction = (f"-{key}" if key == "received" else key), "none"
+        links[key] = SortLink(key=key, query=_query(params, sort=target, page=None), direction=direction)
+    return links
+
+
+def _render_list(request: HttpRequest, *, template: str, context: dict[str, Any]) -> HttpResponse:
+    partial = _partial(request)
+    response = render(request, "cases/lists/_results.html" if partial else template, context)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+# -- the workbench --------------------------------------------------------------------------------
+
+@require_GET
+@staff_page("cases.view_case")
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The user's workbench: a tile per queue with its count, the chosen queue's cases below."""
+    user = request.user
+    queues = inbox_queues(user)
+    if not queues:
+        return render(request, "cases/lists/inbox.html", {"queues": [], "counts": {}})
+    keys = [q.key for q in queues]
+    asked = request.GET.get("queue", "")
+    current = asked if asked in keys else keys[0]
+    # Most urgent first unless the user sorts otherwise.
+    sort = sort_parse(request.GET.get("sort"), default="deadline")
+    counts = inbox_counts(user=user)
+    page, rows = case_list_page(inbox_queue_cases(user=user, key=current), sort=sort, page=request.GET.get("page"))
+    params = request.GET.copy()
+    params["queue"] = current
+    context = {
+        "queues": [{"queue": q, "count": counts.get(q.key, 0), "query": _query(QueryDict(), queue=q.key),
+                    "current": q.key == current} for q in queues],
+        "current": next(q for q in queues if q.key == current),
+        **_table_context(request, page=page, rows=rows, params=params, sort=sort,
+                         base_url=reverse("cases:inbox")),
+    }
+    return _render_list(request, template="cases/lists/inbox.html", context=context)
+
+
+def _link_rows(rows: list[Any]) -> None:
+    """Each row links to its case page (built by the case-page module; absent, rows show plain numbers)."""
+    for row in rows:
+        try:
+            row.url = reverse("cases:detail", kwargs={"pk": row.case.pk})
+        except NoReverseMatch:
+            return
+
+
+def _cells(row: Any, *, local: Any) -> dict[str, Any]:
+    """What the template shows of a row, as plain strings in a dict: Django templates resolve a dict key
+    in one step, and 50 rows × a dozen cells is most of a page's time (bench pages)."""
+    case = row.case
+    received = case.received_at.astimezone(local)
+    return {
+        "pk": case.pk, "number": case.number, "url": row.url, "title": case.title,
+        "accusation": case.matter_type == Case.MatterType.ACCUSATION,
+        "people": "、".join(p.name for p in row.petitioners) or "—",
+        "group_size": case.group_size if case.group_size > 1 else 0,
+        "status": case.get_status_display(),
+        "category": case.category.name if case.category_id else "—",
+        "street": case.street.name if case.street_id else "—",
+        "unit": case.handling_unit.name if case.handling_unit_id else "—",
+        "received": received.strftime("%Y-%m-%d"), "received_iso": received.isoformat(),
+        "due": row.next_due.isoformat() if row.next_due else "", "badge": row.badge, "badge_class": row.badge_class,
+        "provisional": row.provisional, "tone": row.tone, "routable": row.routable,
+    }
+
+
+def _table_context(request: HttpRequest, *, page: Any, rows: list[Any], params: QueryDict, sort: str,
+                   base_url: str) -> dict[str, Any]:
+    _link_rows(rows)
+    can_route = request.user.has_perm("cases.route_case")
+    routable = can_route and any(row.routable for row in rows)
+    local = timezone.get_current_timezone()
+    return {
+        "page": page,
+        "rows": rows,
+        "cells": [_cells(row, local=local) for row in rows],
+        "sort": sort,
+        "sorts": _sort_links(params, sort),
+        "base_url": base_url,
+        "prev_query": _query(params, page=page.previous_page_number()) if page.has_previous() else "",
+        "next_query": _query(params, page=page.next_page_number()) if page.has_next() else "",
+        "first_query": _query(params, page=None),
+        "last_query": _query(params, page=page.paginator.num_pages),
+        "due_soon_days": due_soon_days(),
+        # Translated once per page rather than once per row.
+        "select_label": _("选择"),
+        "persons_label": _("人"),
+        "accusation_label": Case.MatterType.ACCUSATION.label,
+        "provisional_label": _("暂定"),
+        "provisional_help": _("该年度节假日安排尚未公布，期限按周末暂算，公布后重新计算"),
+        "bulk_form": BulkRouteForm(initial={"next": request.get_full_path()}) if routable else None,
+    }
+
+
+# -- the case list --------------------------------------------------------------------------------
+
+def _person_label(filterset: CaseFilterSet) -> list[str]:
+    """What the person filter stands for, masked (the full number was never in the URL)."""
+    labels = []
+    for param, field, text in (("id_hash", "id_hash", _("身份证号")), ("phone_hash", "phone_hash", _("电话"))):
+        value = filterset.applied.get(param)
+        if value:
+            person = Petitioner.objects.filter(**{field: value}).only("id_masked", "phone_masked").first()
+            masked = (person.id_masked if field == "id_hash" else person.phone_masked) if person else ""
+            no_match = _("（无匹配）")  # outside the f-string: makemessages (xgettext) skips f-strings
+            labels.append(f"{text} {masked or no_match}")
+    return labels
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page("cases.view_case")
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Search and list the cases the user may see: filters, sortable columns, 50 a page. A POST is the
+    search by a full ID or phone number: it redirects to the list filtered by the numbers' keyed hashes."""
+    person_form = PersonSearchForm(request.POST or None, initial={"keep": request.GET.urlencode()})
+    if request.method == "POST" and person_form.is_valid():
+        kept = person_form.kept_filters()
+        for key, value in person_hashes(id_number=person_form.cleaned_data["id_number"],
+                                        phone=person_form.cleaned_data["phone"]).items():
+            kept[key] = value
+        return HttpResponseRedirect(f"{reverse('cases:list')}?{kept.urlencode()}")
+    params = request.GET.copy()
+    if request.method == "POST":
+        # A failed search shows the list it was made from, with the errors next to the fields.
+        params = QueryDict(str(request.POST.get("person-keep", "")), mutable=True)
+    filterset = CaseFilterSet(params, queryset=cases_visible_to(request.user))
+    sort = sort_parse(params.get("sort"))
+    page, rows = case_list_page(filterset.qs, sort=sort, page=params.get("page"))
+    context = {
+        "form": CaseFilterForm(params),
+        "person_form": person_form,
+        "filterset": filterset,
+        "person_filters": _person_label(filterset),
+        "clear_person_query": _query(params, id_hash=None, phone_hash=None, page=None),
+        "export_query": _query(params, page=None),
+        "export_capped": page.paginator.count > EXPORT_MAX_ROWS,
+        "export_max_rows": EXPORT_MAX_ROWS,
+        **_table_context(request, page=page, rows=rows, params=params, sort=sort, base_url=reverse("cases:list")),
+    }
+    status = 400 if request.method == "POST" else 200
+    response = _render_list(request, template="cases/lists/list.html", context=context)
+    response.status_code = status
+    return response
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """Text that a spreadsheet would read as a formula (``=…``) is written as plain text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
+EXPORT_COLUMNS = (
+    _lazy("编号"), _lazy("收到时间"), _lazy("渠道"), _lazy("事项类型"), _lazy("标题"), _lazy("分类"),
+    _lazy("所属街道"), _lazy("承办单位"), _lazy("状态"), _lazy("下一期限"), _lazy("期限暂定"), _lazy("已逾期"),
+    _lazy("信访人"), _lazy("身份证号（脱敏）"), _lazy("电话（脱敏）"),
+)
+
+
+@require_GET
+@staff_page("cases.view_case")
+def case_export(request: HttpRequest) -> HttpResponse:
+    """The current list (same filters and order) as .xlsx: personal data masked, at most
+    ``EXPORT_MAX_ROWS`` rows, audited with the filter and the row count (SECURITY.md 6, 8)."""
+    from openpyxl import Workbook
+
+    filterset = CaseFilterSet(request.GET, queryset=cases_visible_to(request.user))
+    if not filterset.is_valid():
+        messages.error(request, _("筛选条件有误，请修改后再导出。"))
+        return HttpResponseRedirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
+    sort = sort_parse(request.GET.get("sort"))
+    page, ids = case_page_ids(filterset.qs, sort=sort, page=1, per_page=EXPORT_MAX_ROWS)
+    total = page.paginator.count
+    capped = total > len(ids)
+    today = timezone.localdate()
+    soon = due_soon_days()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("信访事项"))
+    if capped:
+        sheet.append([_("共%(total)d件，超过导出上限，仅导出前%(n)d件；请缩小筛选范围后分批导出。")
+                      % {"total": total, "n": len(ids)}])
+    sheet.append([str(c) for c in EXPORT_COLUMNS])
+    local = timezone.get_current_timezone()
+    cases = (case for start in range(0, len(ids), EXPORT_CHUNK)
+             for case in cases_for_ids(filterset.qs, ids[start:start + EXPORT_CHUNK]))
+    for case in cases:
+        row = case_row(case, today=today, soon_days=soon)
+        people = row.petitioners
+        values = [
+            case.number, case.received_at.astimezone(local).strftime("%Y-%m-%d %H:%M"),
+            case.get_channel_display(), case.get_matter_type_display(), case.title,
+            case.category.name if case.category else "", case.street.name if case.street else "",
+            case.handling_unit.name if case.handling_unit else "", case.get_status_display(),
+            row.next_due.isoformat() if row.next_due else "", _("是") if row.next_due and row.provisional else "",
+            _("是") if row.tone == "late" else "",
+            "、".join(p.name for p in people),
+            # Masked forms only: the clear numbers are never decrypted for an export (SECURITY.md 6–7).
+            "、".join(p.id_masked for p in people if p.id_masked),
+            "、".join(p.phone_masked for p in people if p.phone_masked),
+        ]
+        sheet.append([_xlsx_cell(sheet, v) for v in values])
+    audit_record(actor=request.user, action="case.export", object_type="cases.case",
+                 detail={"filter": filterset.applied, "sort": sort, "rows": len(ids), "total": total,
+                         "capped": capped})
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
+    return response
+
+
+# -- bulk routing ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RouteOutcome:
+    """What happened to one case of a bulk routing."""
+
+    case_id: int
+    number: str
+    ok: bool
+    reason: str = ""
+
+
+def _refusal_text(exc: ApplicationError) -> str:
+    parts = [str(exc.message)]
+    for messages_ in (exc.errors or {}).values():
+        parts.extend(str(m) for m in messages_ if str(m) not in parts)
+    return " ".join(parts)
+
+
+def cases_route_each(*, user: Any, case_ids: list[int], unit: Any, mode: str, note: str) -> list[RouteOutcome]:
+    """Route each case through ``case_route``, each in its own transaction: a refused case (another's,
+    wrong state, accused unit …) changes nothing and does not stop the others. Every refusal is audited
+    here, after its rollback (a service's own denial row rolls back with it)."""
+    outcomes = []
+    for case_id in case_ids:
+        number = ""
+        try:
+            # Outside any transaction, so the gateway's audited denial of an out-of-scope case stays written.
+            case = access_case(user=user, case_id=case_id, action="case.route")
+            number = case.number
+            # One transaction per case (the service's own): its status update is conditional on the state
+            # read here, so a case changed meanwhile is refused, not routed twice.
+            services.case_route(case=case, unit=unit, mode=mode, actor=user, note=note)
+        except NotFound:
+            outcomes.append(RouteOutcome(case_id, "", False, _("事项不存在或您无权查看。")))
+        except ApplicationError as exc:
+            audit_record(actor=user, action="case.route", object_type="cases.case", object_id=str(case_id),
+                         result="denied", detail={"unit": unit.code, "bulk": True, "reason": exc.code})
+            outcomes.append(RouteOutcome(case_id, number, False, _refusal_text(exc)))
+        else:
+            outcomes.append(RouteOutcome(case_id, number, True))
+    return outcomes
+
+
+@require_POST
+@staff_page("cases.route_case")
+def bulk_route(request: HttpRequest) -> HttpResponse:
+    """Route the selected cases to one unit in one mode and report, case by case, what was done."""
+    form = BulkRouteForm(request.POST)
+    back = str(request.POST.get("next", ""))
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("cases:inbox")
+    if not form.is_valid():
+        return render(request, "cases/lists/bulk_result.html", {"form": form, "outcomes": [], "back": back},
+                      status=400)
+    data = form.cleaned_data
+    outcomes = cases_route_each(user=request.user, case_ids=data["cases"], unit=data["unit"], mode=data["mode"],
+                                note=data["note"])
+    done = sum(1 for o in outcomes if o.ok)
+    return render(request, "cases/lists/bulk_result.html", {
+        "form": form, "outcomes": outcomes, "back": back, "unit": data["unit"],
+        "mode": Case.RouteMode(data["mode"]).label, "done": done, "refused": len(outcomes) - done,
+    })
+
+
+urlpatterns: list[URLPattern] = [
+    path("", inbox, name="inbox"),
+    path("list/", case_list, name="list"),
+    path("list/export.xlsx", case_export, name="export"),
+    path("bulk-route/", bulk_route, name="bulk_route"),
+]
