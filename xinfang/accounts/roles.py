@@ -24,7 +24,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                      "cases.reveal_personal_data"],
     Role.LEADER: ["cases.view_case"],
     Role.SUGGESTION_OFFICER: [],
+    # The reference data (units, categories and their routing defaults, the holiday calendar): not
+    # petition content, so it stays with the system admin (三员).
     Role.SYSTEM_ADMIN: ["accounts.view_unit", "accounts.add_unit", "accounts.change_unit",
+                        "cases.view_category", "cases.add_category", "cases.change_category",
                         "deadlines.change_calendarday", "deadlines.add_calendarday"],
     Role.SECURITY_ADMIN: ["accounts.view_user", "accounts.change_user"],
     Role.AUDIT_ADMIN: ["core.view_auditentry"],

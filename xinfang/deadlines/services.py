@@ -357,3 +357,41 @@ def deadlines_mark_overdue(*, today: date | None = None) -> int:
     if marked:
         logger.info("marked %d overdue deadlines", marked)
     return marked
+
+
+# --- One day of the calendar, edited by an admin (the reference pages) ---------------------------
+
+def calendar_day_set(*, day: date, kind: str, name: str = "", actor: Any) -> CalendarDay | None:
+    """Make ``day`` a rest day (``holiday``), a make-up working day (``workday``, 调休: Saturday or Sunday
+    only) or an ordinary day (``""``: the row is removed), then recompute the deadlines of its year.
+
+    Only a year whose official calendar is loaded can be edited day by day: editing one day of another
+    year would not make its deadlines official (they stay provisional until the year is loaded).
+    The day's row is deleted and written afresh, never updated in place, so the calendar version read by
+    ``work_calendar`` (day count, largest day id) moves in every process.
+    """
+    if kind not in ("", *CalendarDay.Kind.values):
+        raise ValidationFailed(_("类型不正确。"), errors={"kind": [_("类型不正确。")]})
+    if kind == CalendarDay.Kind.WORKDAY and day.weekday() < 5:
+        message = _("%(d)s 本来就是工作日，不能登记为调休上班日。") % {"d": day}
+        raise ValidationFailed(message, errors={"kind": [message]})
+    name = name.strip()[:50]
+    with transaction.atomic():
+        # Locks the year's row: two admins editing the same year take turns (FOR UPDATE on PostgreSQL).
+        year = CalendarYear.objects.select_for_update().filter(year=day.year).first()
+        if year is None:
+            message = _("%(y)d 年的官方日历尚未载入，请先上传该年度的日历文件。") % {"y": day.year}
+            raise ValidationFailed(message, errors={"date": [message]})
+        old = CalendarDay.objects.filter(date=day).values_list("kind", "name").first()
+        if old == ((kind, name) if kind else None):
+            return CalendarDay.objects.filter(date=day).first()
+        CalendarDay.objects.filter(date=day).delete()
+        row = CalendarDay.objects.create(date=day, kind=kind, name=name) if kind else None
+        year.save(update_fields=["loaded_at"])
+        work_calendar_forget()
+        recomputed = deadlines_recompute_provisional(years=[day.year])
+        audit_record(actor=actor, action="calendar.day_set", object_type="deadlines.calendarday",
+                     object_id=day.isoformat(),
+                     detail={"from": list(old) if old else None, "to": [kind, name] if kind else None,
+                             "recomputed": recomputed})
+    return row

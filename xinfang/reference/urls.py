@@ -3,5 +3,7 @@ the admins who own them. The data lives in its own apps; these pages only read a
 
 from django.urls import URLPattern
 
+from xinfang.reference import views
+
 app_name = "reference"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [*views.urlpatterns]
