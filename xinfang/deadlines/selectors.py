@@ -14,8 +14,8 @@ _cache: dict[str, Any] = {"version": None, "calendar": None}
 
 
 def _calendar_version() -> tuple[Any, ...]:
-    # One cheap raw query per computation. Every change of the calendar goes through
-    # ``calendar_load``, which rewrites the CalendarYear rows of the years it touches (loaded_at moves)
+    # One cheap raw query per computation. Every change of the calendar goes through ``calendar_load`` or
+    # ``calendar_day_set`` (one day, written afresh in the same way); ``calendar_load`` rewrites the CalendarYear rows of the years it touches (loaded_at moves)
     # and deletes and re-inserts their days (the largest day id moves: ids are never reused), so the
     # version changes in every process, not only in the one that loaded the file — even when two loads
     # share one clock reading (``clock_at`` in tests and the demo) and leave as many days as before.
