@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy
 
 from xinfang.core.workdays import Counting
 
@@ -19,7 +22,7 @@ class DeadlineRule:
     kind: str
     days: int
     counting: Counting
-    article: str
+    article: Any  # a lazily translated citation
     # The petitioner's own window (asking for review): it lapses, it is never "overdue" for a unit.
     on_petitioner: bool = False
     # A window for an act a party *may* take (a unit's objection, a petitioner's request): when it passes
@@ -31,22 +34,22 @@ RULES: dict[str, DeadlineRule] = {
     rule.kind: rule
     for rule in (
         # 信访工作条例 Art. 22: the petition bureau registers and transfers or assigns within 15 days of receipt.
-        DeadlineRule("route_by", 15, Counting.CALENDAR_DAYS, "信访工作条例 第二十二条"),
+        DeadlineRule("route_by", 15, Counting.CALENDAR_DAYS, gettext_lazy("信访工作条例 第二十二条")),
         # 信访工作条例 Art. 23 ¶3: the receiving unit tells the petitioner within 15 days of receiving the matter.
-        DeadlineRule("accept_by", 15, Counting.CALENDAR_DAYS, "信访工作条例 第二十三条第三款"),
+        DeadlineRule("accept_by", 15, Counting.CALENDAR_DAYS, gettext_lazy("信访工作条例 第二十三条第三款")),
         # 信访工作条例 Art. 23 ¶3: an objection ("not ours") within 5 working days of receiving the matter.
         # The unit may object; if it does not, it must still accept or refuse within accept_by.
-        DeadlineRule("object_by", 5, Counting.WORKING_DAYS, "信访工作条例 第二十三条第三款", lapses=True),
+        DeadlineRule("object_by", 5, Counting.WORKING_DAYS, gettext_lazy("信访工作条例 第二十三条第三款"), lapses=True),
         # 信访工作条例 Art. 34: decided within 60 days of acceptance (+ one extension of at most 30 days).
-        DeadlineRule("decide_by", 60, Counting.CALENDAR_DAYS, "信访工作条例 第三十四条"),
+        DeadlineRule("decide_by", 60, Counting.CALENDAR_DAYS, gettext_lazy("信访工作条例 第三十四条")),
         # 信访工作条例 Art. 35: review requested within 30 days of receiving the written reply; decided within 30 days.
-        DeadlineRule("review_request_by", 30, Counting.CALENDAR_DAYS, "信访工作条例 第三十五条",
+        DeadlineRule("review_request_by", 30, Counting.CALENDAR_DAYS, gettext_lazy("信访工作条例 第三十五条"),
                      on_petitioner=True, lapses=True),
-        DeadlineRule("review_decide_by", 30, Counting.CALENDAR_DAYS, "信访工作条例 第三十五条"),
+        DeadlineRule("review_decide_by", 30, Counting.CALENDAR_DAYS, gettext_lazy("信访工作条例 第三十五条")),
         # 信访工作条例 Art. 36: re-review requested within 30 days of the review reply; decided within 30 days.
-        DeadlineRule("re_review_request_by", 30, Counting.CALENDAR_DAYS, "信访工作条例 第三十六条",
+        DeadlineRule("re_review_request_by", 30, Counting.CALENDAR_DAYS, gettext_lazy("信访工作条例 第三十六条"),
                      on_petitioner=True, lapses=True),
-        DeadlineRule("re_review_decide_by", 30, Counting.CALENDAR_DAYS, "信访工作条例 第三十六条"),
+        DeadlineRule("re_review_decide_by", 30, Counting.CALENDAR_DAYS, gettext_lazy("信访工作条例 第三十六条")),
     )
 }
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,21 +25,21 @@ from xinfang.portal.services import portal_case_by_code
 # What is published to the petitioner (DOMAIN.md "After the reply"): dates, status, transfer dates and
 # issued documents. Never staff names, internal notes or the accused.
 PUBLIC_EVENTS = {
-    "registered": "已登记",
-    "linked": "已并入正在办理的事项",
-    "routed": "已转送交办",
-    "accepted": "已受理",
-    "refused": "不予受理",
-    "objected": "重新转送交办中",
-    "extended": "办理期限已延长",
-    "replied": "已答复",
-    "rated": "已评价",
-    "review_requested": "已申请复查",
-    "review_decided": "已作出复查意见",
-    "re_review_requested": "已申请复核",
-    "re_review_decided": "已作出复核意见",
-    "closed": "已办结",
-    "not_accepted_again": "不再受理",
+    "registered": gettext_lazy("已登记"),
+    "linked": gettext_lazy("已并入正在办理的事项"),
+    "routed": gettext_lazy("已转送交办"),
+    "accepted": gettext_lazy("已受理"),
+    "refused": gettext_lazy("不予受理"),
+    "objected": gettext_lazy("重新转送交办中"),
+    "extended": gettext_lazy("办理期限已延长"),
+    "replied": gettext_lazy("已答复"),
+    "rated": gettext_lazy("已评价"),
+    "review_requested": gettext_lazy("已申请复查"),
+    "review_decided": gettext_lazy("已作出复查意见"),
+    "re_review_requested": gettext_lazy("已申请复核"),
+    "re_review_decided": gettext_lazy("已作出复核意见"),
+    "closed": gettext_lazy("已办结"),
+    "not_accepted_again": gettext_lazy("不再受理"),
 }
 
 
@@ -61,7 +62,7 @@ def portal_case_data(case: Case) -> dict[str, Any]:
         "received_date": timezone.localdate(case.received_at).isoformat(),
         "handling_unit": case.handling_unit.name if case.handling_unit else None,
         "timeline": [
-            {"date": timezone.localdate(e.at).isoformat(), "action": e.action, "text": PUBLIC_EVENTS[e.action]}
+            {"date": timezone.localdate(e.at).isoformat(), "action": e.action, "text": str(PUBLIC_EVENTS[e.action])}
             for e in case.events.all() if e.action in PUBLIC_EVENTS
         ],
         "documents": [

@@ -72,7 +72,7 @@ def case_review_request(*, case: Case, reason: str, actor: Any = None) -> Case:
     actor = _petitioner(actor)
     if case.status != Case.Status.REPLIED:
         raise not_allowed(case, _("申请复查"))
-    _open_window(case, "review_request_by", "《信访工作条例》第三十五条")
+    _open_window(case, "review_request_by", _("《信访工作条例》第三十五条"))
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ValidationFailed(_("请写明申请复查的理由。"), errors={"reason": [_("请写明申请复查的理由。")]})
@@ -123,7 +123,7 @@ def case_re_review_request(*, case: Case, reason: str, actor: Any = None) -> Cas
     actor = _petitioner(actor)
     if case.status != Case.Status.REVIEWED:
         raise not_allowed(case, _("申请复核"))
-    _open_window(case, "re_review_request_by", "《信访工作条例》第三十六条")
+    _open_window(case, "re_review_request_by", _("《信访工作条例》第三十六条"))
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ValidationFailed(_("请写明申请复核的理由。"), errors={"reason": [_("请写明申请复核的理由。")]})
