@@ -221,8 +221,6 @@ XINFANG: dict[str, Any] = {
     "ROLL_TO_WORKDAY": env_bool("XINFANG_ROLL_TO_WORKDAY", True),
     # Policy: after an objection (退回) the bureau routes again within this many days.
     "REROUTE_DAYS": env_int("XINFANG_REROUTE_DAYS", 15, minimum=1, maximum=60),
-    # Policy: days a unit has to report back on an assigned (交办) matter.
-    "ASSIGN_FEEDBACK_DAYS": env_int("XINFANG_ASSIGN_FEEDBACK_DAYS", 60, minimum=1, maximum=90),
     # Days before a deadline at which a case counts as "due soon".
     "DUE_SOON_DAYS": env_int("XINFANG_DUE_SOON_DAYS", 3, minimum=0, maximum=30),
     # Public portal: wrong query codes allowed per client address in the window.
