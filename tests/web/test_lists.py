@@ -157,6 +157,14 @@ def test_unit_inbox_counts_and_scope(web, desk, personas):
     assert _numbers(other) == [desk["hr"].number]
 
 
+def test_counts_agree_with_the_queue_rows_for_everyone(desk, personas):
+    """The tiles' counts (one statement, a subquery per queue) are the sizes of the queues' row sets."""
+    for name in ("officer", "registrar", "handler", "head", "other_handler", "discipline_handler"):
+        user = personas[name]
+        counts = inbox_counts(user=user)
+        assert counts == {key: inbox_queue_cases(user=user, key=key).count() for key in counts}, name
+
+
 def test_accusation_never_reaches_the_accused_unit(web, desk, personas):
     number = desk["accusation"].number
     for name in ("handler", "head", "office_handler"):

@@ -55,6 +55,23 @@ def _district(ctx: dict[str, Any]) -> dict[str, Any]:
     return ctx
 
 
+def _district_load() -> dict[str, Any] | None:
+    """The district of a kept database (``--keep-db``) made by an earlier run, or None if there is none."""
+    officer = User.objects.filter(username="bench-officer").first()
+    if officer is None:
+        return None
+    units = {u.code: u for u in Unit.objects.all()}
+    categories = {c.code: c for c in Category.objects.all()}
+    return {
+        "bureau": units["B-XFB"], "dept": units["B-FGJ"], "street": units["B-JD"], "category": categories["B-ZF"],
+        "registrar": User.objects.get(username="bench-registrar"), "officer": officer,
+        "units": [units["B-FGJ"], *(units[c] for c, _ in DEPARTMENTS)],
+        "streets": [units["B-JD"], *(units[c] for c, _ in STREETS)],
+        "categories": [categories["B-ZF"], *(categories[c] for c, _ in CATEGORIES)],
+        "discipline": units["B-JW"], "handler": User.objects.get(username="bench-handler"),
+    }
+
+
 class DistrictShape(BackgroundShape):
     """A district's case table: statuses weighted as in STATUS_WEIGHTS, open cases recent, the deadlines
     each status has (met, open, or overdue and marked), ratings after replies, 2% accusations against the
@@ -185,12 +202,13 @@ def _pages(ctx: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def run(*, cases: int, rounds: int, seed: int) -> dict[str, Any]:
-    ctx = _district(_setup())
+    ctx = _district_load() or _district(_setup())
     have = Case.objects.count()
     build_seconds = bulk_background(ctx, total=max(0, cases - have), seed=seed, shape=DistrictShape())
-    # Fresh statistics for the planners after the bulk load (as autovacuum / a DBA would have them).
+    # Fresh statistics for the planners after the bulk load, and on PostgreSQL the visibility map that
+    # index-only scans need (as autovacuum, which a bulk insert triggers, or a DBA would leave them).
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     results: dict[str, list[dict[str, Any]]] = {}
     for persona, urls in _pages(ctx).items():
         client = Client(HTTP_HOST="127.0.0.1")

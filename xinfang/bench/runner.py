@@ -3,6 +3,11 @@
 The command re-executes itself with ``DATABASE_URL`` pointing at a new SQLite file in a temporary
 directory (or at a given PostgreSQL URL, whose database is created and dropped), migrates it, runs the
 benchmark and writes the JSON report.
+
+``keep_db`` (``xinfang bench pages --keep-db FILE``) names a SQLite file that is kept between runs instead:
+created and seeded on the first run, migrated and reused afterwards (only the missing background cases
+are added), so iterating on a query does not pay for seeding 100,000 cases each time. The field key the
+rows were encrypted and hashed with is kept next to it (``FILE.field-key``).
 """
 
 from __future__ import annotations
@@ -16,7 +21,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def run_isolated(argv: list[str], *, database_url: str | None) -> int:
+def _kept_field_key(db_path: Path) -> str:
+    """The field key of a kept benchmark database: made on first use, read back afterwards."""
+    import base64
+    import secrets
+
+    key_path = db_path.with_name(db_path.name + ".field-key")
+    if not key_path.exists():
+        key_path.write_text(base64.b64encode(secrets.token_bytes(32)).decode() + "\n", encoding="ascii")
+        key_path.chmod(0o600)
+    return key_path.read_text(encoding="ascii").strip()
+
+
+def run_isolated(argv: list[str], *, database_url: str | None, keep_db: str | None = None) -> int:
     env = dict(os.environ)
     env["XINFANG_BENCH_CHILD"] = "1"
     env.setdefault("XINFANG_DEBUG", "0")
@@ -38,6 +55,12 @@ def run_isolated(argv: list[str], *, database_url: str | None) -> int:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
             dropper = drop
+        elif keep_db:
+            db_path = Path(keep_db).expanduser().resolve()
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            env["DATABASE_URL"] = f"sqlite:///{db_path}"
+            if not env.get("XINFANG_FIELD_KEY"):
+                env["XINFANG_FIELD_KEY"] = _kept_field_key(db_path)
         else:
             env["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         env.setdefault("XINFANG_DATA_DIR", tmp)

@@ -2,8 +2,8 @@
 their counts, the next deadline of each row, sorting and paging.
 
 Everything starts from ``cases_visible_to(user)``. Query counts do not grow with the rows shown: the
-counts of all queues come from one aggregate query (conditional aggregation over non-correlated
-subqueries), and a page of rows costs a count, the page's ids, the rows with their next deadline and one
+counts of all queues come from one statement (a scalar ``COUNT`` subquery per queue, each on its own
+index), and a page of rows costs a count, the page's ids, the rows with their next deadline and one
 prefetch of the petitioners (tests/web pin this).
 """
 
@@ -15,8 +15,20 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connections
+from django.db.models import (
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
@@ -24,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinfang.accounts.access import cases_visible_to
 from xinfang.accounts.roles import DISTRICT_WIDE_ROLES, UNIT_ROLES
-from xinfang.cases.models import Case, CaseDeadline, CasePetitioner, CaseRating
+from xinfang.cases.models import OPEN_DUTY, Case, CaseDeadline, CasePetitioner, CaseRating
 from xinfang.deadlines.rules import OVERDUE_KINDS
 
 PAGE_SIZE = 50
@@ -85,12 +97,14 @@ def due_soon_days() -> int:
 
 
 def _open_duties(kinds: Sequence[str]) -> QuerySet:
-    return CaseDeadline.objects.filter(met_at__isnull=True, cancelled=False, on_petitioner=False, kind__in=list(kinds))
+    """Open duty deadlines of ``kinds``: exactly the condition of the partial indexes on CaseDeadline."""
+    return CaseDeadline.objects.filter(OPEN_DUTY, kind__in=list(kinds))
 
 
 def _queue_q(key: str, *, side: str, today: date) -> Q:
     """The condition of queue ``key``: used both by the counts and by the rows, so they always agree.
-    Deadline conditions are non-correlated ``IN`` subqueries, evaluated once per query."""
+    Deadline conditions are non-correlated ``IN`` subqueries, evaluated once per query from the partial
+    index of open duty deadlines (``deadline_duty_queue_idx``)."""
     kinds = UNIT_DEADLINE_KINDS if side == UNIT else OVERDUE_KINDS
     if key == "to_route":
         return Q(status__in=ROUTABLE_STATUSES)
@@ -110,24 +124,46 @@ def _queue_q(key: str, *, side: str, today: date) -> Q:
     if key == "dissatisfied":
         # Policy (DOMAIN.md "After the reply"): 不满意 opens a follow-up for the bureau. It waits while the
         # rated answer is the case's latest one — until the petitioner asks for review or the case closes.
-        def rated(stage: str) -> QuerySet:
-            return CaseRating.objects.filter(stage=stage, rating=CaseRating.Rating.DISSATISFIED).values("case_id")
-
-        return (Q(status=Case.Status.REPLIED, pk__in=rated(CaseRating.Stage.REPLY))
-                | Q(status=Case.Status.REVIEWED, pk__in=rated(CaseRating.Stage.REVIEW)))
+        # One correlated EXISTS on the (case, stage) key, reached through the status index and matching
+        # the stage to the status: cheap on SQLite (~10,000 probes) and a single semi-join on PostgreSQL
+        # (an OR of two EXISTS there became two hashed subplans costed past the JIT threshold).
+        replied, reviewed = Case.Status.REPLIED, Case.Status.REVIEWED
+        outer_status = ExpressionWrapper(OuterRef("status"), output_field=CharField())
+        rated = (CaseRating.objects.alias(case_status=outer_status)
+                 .filter(case=OuterRef("pk"), rating=CaseRating.Rating.DISSATISFIED)
+                 .filter(Q(case_status=replied, stage=CaseRating.Stage.REPLY)
+                         | Q(case_status=reviewed, stage=CaseRating.Stage.REVIEW)))
+        return Q(Exists(rated), status__in=(replied, reviewed))
     raise KeyError(key)
 
 
 def inbox_counts(*, user: Any) -> dict[str, int]:
-    """The number of cases in each of the user's queues, in one query."""
+    """The number of cases in each of the user's queues, in one statement: ``SELECT (SELECT COUNT(*) …),
+    (SELECT COUNT(*) …), …`` with one scalar subquery per queue, each the queue's own queryset. Each count
+    then runs on its own index (status, or the partial index of open duty deadlines) instead of one
+    conditional aggregate visiting every visible case (bench pages, 100,000 cases: ~0.2–0.8 s → ~35 ms on
+    SQLite)."""
     queues = inbox_queues(user)
     side = inbox_side(user)
     if not queues or side is None:
         return {}
     today = timezone.localdate()
-    aggregates = {q.key: Count("pk", filter=_queue_q(q.key, side=side, today=today)) for q in queues}
-    result = cases_visible_to(user).aggregate(**aggregates)
-    return {key: int(value or 0) for key, value in result.items()}
+    visible = cases_visible_to(user)
+    parts: list[str] = []
+    params: list[Any] = []
+    for i, queue in enumerate(queues):
+        ids = visible.filter(_queue_q(queue.key, side=side, today=today)).order_by().values("pk")
+        try:
+            sql, sql_params = ids.query.get_compiler(using=ids.db).as_sql()
+        except EmptyResultSet:
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) queue_{i})")  # noqa: S608 - SQL compiled by the ORM, values bound
+        params.extend(sql_params)
+    with connections[visible.db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return {queue.key: int(value or 0) for queue, value in zip(queues, row, strict=True)}
 
 
 def inbox_queue_cases(*, user: Any, key: str) -> QuerySet:
@@ -174,10 +210,20 @@ def sort_parse(value: Any, *, default: str = DEFAULT_SORT) -> str:
     return text if text.lstrip("-") in SORTS else default
 
 
+# Sort keys that can be empty (a NULL from a LEFT JOIN or a case with no open deadline): those sort last.
+# The others are NOT NULL columns, ordered without a NULLS clause, so PostgreSQL can read them from their
+# index (``DESC NULLS LAST`` does not match a plain index and cost a sort of the whole table).
+NULLABLE_SORTS = frozenset({"unit", "category", "street", "deadline"})
+
+
 def _ordering(sort: str) -> list[Any]:
     descending = sort.startswith("-")
-    expression = F(SORTS[sort.lstrip("-")])
-    primary = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    key = sort.lstrip("-")
+    expression = F(SORTS[key])
+    if key in NULLABLE_SORTS:
+        primary = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    else:
+        primary = expression.desc() if descending else expression.asc()
     return [primary, F("id").desc() if descending else F("id").asc()]
 
 
