@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.conf import settings as django_settings
+from rest_framework.test import APIClient
 
 from tests.api.builders import assert_error, check_each, db_counts, registration_body
 from xinfang.cases.models import Case
@@ -172,6 +173,17 @@ def test_unknown_api_paths_are_404_in_the_error_shape(api, flow):
     # A missing slash is still redirected to the endpoint (APPEND_SLASH), not answered 404.
     response = client.get("/api/v1/cases")
     assert response.status_code == 301 and response["Location"] == "/api/v1/cases/"
+
+
+def test_unknown_paths_found_by_the_fuzzer_are_404_in_the_error_shape(api, personas):
+    """tests/api/test_fuzz.py found two unknown paths answered with an HTML page: one with an encoded newline
+    (the site's 404 page) and a POST with a session cookie but no CSRF token (Django's CSRF 403 page)."""
+    assert_error(api("officer").get("/api/v1/cases/%0A/"), 404)
+    assert_error(api("officer").post("/api/v1/cases/1%0A2/accept/", {}, format="json"), 404)
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(personas["officer"])
+    payload = assert_error(client.post("/api/v1/cases/abc/accept/", {}, format="json"), 404)
+    assert payload["code"] == "not_found"
 
 
 def test_methods_an_endpoint_does_not_have_are_405(api, flow):

@@ -1,15 +1,23 @@
-"""/api/v1/: the lifecycle API (cases, reference data, the public portal)."""
+"""/api/v1/: the lifecycle API (cases, reference data, the public portal), its schema and its docs."""
 
 from django.urls import include, path, re_path
 
+from xinfang.api.apis import ApiClientSelfApi
 from xinfang.api.errors import api_not_found
+from xinfang.api.schema import DocsView, SchemaView
 
 urlpatterns = [
     path("", include("xinfang.accounts.api_urls")),
     path("", include("xinfang.cases.api_urls")),
     path("portal/", include("xinfang.portal.api_urls")),
+    # An external system checks its API key (X-API-Key): docs/open311.md.
+    path("client/", ApiClientSelfApi.as_view(), name="api-client-self"),
+    # The OpenAPI 3 schema and Swagger UI over it, served offline (xinfang/api/schema.py says who may read them).
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(), name="api-docs"),
     # Last: a path under /api/v1/ that names no endpoint (/api/v1/nope/, /api/v1/cases/abc/) answers the
     # API's JSON 404, not the site's HTML page. Only paths ending in "/", so that APPEND_SLASH still
-    # redirects /api/v1/cases to /api/v1/cases/.
-    re_path(r"^.*/$", api_not_found),
+    # redirects /api/v1/cases to /api/v1/cases/. "[\s\S]", not ".": a path with an encoded newline (%0A)
+    # is a path too (tests/api/test_fuzz.py found it answered with the HTML page).
+    re_path(r"^[\s\S]*/$", api_not_found),
 ]

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +19,7 @@ from rest_framework.views import APIView
 
 from xinfang.accounts.access import access_case, cases_visible_to
 from xinfang.accounts.models import Unit
+from xinfang.api.schema import error_responses
 from xinfang.cases import serializers as s
 from xinfang.cases import services
 from xinfang.cases.filters import CaseFilterSet
@@ -48,13 +55,54 @@ def case_detail_response(*, user: Any, pk: int, status: int = 200) -> Response:
     return Response(s.case_detail_data(case), status=status)
 
 
+def _filter_parameter(name: str, description: str, **kwargs: Any) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.QUERY, description=description, **kwargs)
+
+
+# The query parameters of GET /api/v1/cases/: the filters of ``CaseFilterSet`` (xinfang/cases/filters.py)
+# and the page. Codes and statuses are plain strings, not enums: an unknown value narrows to nothing
+# rather than fails, as the staff list always did.
+CASE_LIST_PARAMETERS = [
+    _filter_parameter("number", "The case number, exact."),
+    _filter_parameter("name", "A petitioner's (or representative's) full name, exact."),
+    _filter_parameter("id_hash", "The keyed hash of a full ID number (64 hex digits); clear numbers never "
+                                 "travel in a URL.", pattern="^([0-9a-fA-F]{64})?$"),
+    _filter_parameter("phone_hash", "The keyed hash of a full phone number (64 hex digits).",
+                      pattern="^([0-9a-fA-F]{64})?$"),
+    _filter_parameter("q", "Free text in the title or the content."),
+    _filter_parameter("category", "A category code."),
+    _filter_parameter("street", "A street's unit code."),
+    _filter_parameter("unit", "The handling unit's code."),
+    _filter_parameter("status", "One or more statuses, comma separated."),
+    _filter_parameter("channel", "The channel (letter, visit, online)."),
+    _filter_parameter("matter_type", "The matter type."),
+    _filter_parameter("overdue", "1 or true: a deadline of the case is overdue and still open."),
+    OpenApiParameter("received_from", OpenApiTypes.DATE, OpenApiParameter.QUERY,
+                     description="Received on or after this day (local time)."),
+    OpenApiParameter("received_to", OpenApiTypes.DATE, OpenApiParameter.QUERY,
+                     description="Received on or before this day (local time); not before received_from."),
+    OpenApiParameter("limit", OpenApiTypes.INT, OpenApiParameter.QUERY,
+                     description="Page size, 50 by default; clamped to 1–200."),
+    OpenApiParameter("offset", OpenApiTypes.INT, OpenApiParameter.QUERY,
+                     description="Rows to skip; a negative offset counts as 0."),
+]
+
+# An action answers the case as its detail, or — when the action took the case out of the caller's
+# scope — only what the caller already knew (``_CaseActionApi.post``).
+CASE_ACTION_RESULT = PolymorphicProxySerializer(
+    component_name="CaseActionResult",
+    serializers=[s.CaseDetailOut, s.CaseOutOfScopeOut],
+    resource_type_field_name=None,
+)
+
+
 class CaseListCreateApi(APIView):
     """GET: the cases the caller may see (paginated; the filters of ``CaseFilterSet``: status, matter_type,
     unit, number, overdue and the rest of the staff list's).
     POST: register a petition."""
 
-
-    @extend_schema(request=s.CaseCreateIn, responses={201: dict})
+    @extend_schema(operation_id="cases_create", request=s.CaseCreateIn,
+                   responses={201: s.CaseCreateOut, **error_responses(400, 401, 403, 415)})
     def post(self, request: Request) -> Response:
         data = validated(s.CaseCreateIn, request.data)
         category = None
@@ -99,6 +147,8 @@ class CaseListCreateApi(APIView):
             status=201,
         )
 
+    @extend_schema(operation_id="cases_list", parameters=CASE_LIST_PARAMETERS,
+                   responses={200: s.CaseListOut, **error_responses(400, 401, 403)})
     def get(self, request: Request) -> Response:
         params = request.query_params
         # The same filter as the staff list page; ``dict()`` keeps the last value of a repeated parameter,
@@ -123,6 +173,7 @@ class CaseListCreateApi(APIView):
 class CaseDetailApi(APIView):
     """The case with masked personal data, its events and its deadlines; every read is audited."""
 
+    @extend_schema(operation_id="cases_retrieve", responses={200: s.CaseDetailOut, **error_responses(401, 403, 404)})
     def get(self, request: Request, pk: int) -> Response:
         case = access_case(user=request.user, case_id=pk, detail=True)
         audit_record(actor=request.user, action="case.read", obj=case)
@@ -131,6 +182,14 @@ class CaseDetailApi(APIView):
 
 class _CaseActionApi(APIView):
     input_serializer: type[serializers.Serializer] = s.NoteIn
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every action's schema follows from its ``input_serializer``: no subclass can forget it.
+        super().__init_subclass__(**kwargs)
+        extend_schema_view(post=extend_schema(
+            request=cls.input_serializer,
+            responses={200: CASE_ACTION_RESULT, **error_responses(400, 401, 403, 404, 409, 415)},
+        ))(cls)
 
     def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -206,7 +265,8 @@ class CaseReReviewDecideApi(_CaseActionApi):
 class PetitionerRevealApi(APIView):
     """The full ID and phone numbers of a petitioner of a case the caller can see, with a reason (audited)."""
 
-
+    @extend_schema(operation_id="cases_petitioners_reveal", request=s.RevealIn,
+                   responses={200: s.RevealOut, **error_responses(400, 401, 403, 404, 415)})
     def post(self, request: Request, pk: int, petitioner_id: int) -> Response:
         case = access_case(user=request.user, case_id=pk, action="petitioner.reveal")
         if petitioner_id > MAX_ID:
@@ -220,6 +280,7 @@ class PetitionerRevealApi(APIView):
 
 
 class CategoryListApi(APIView):
+    @extend_schema(operation_id="categories_list", responses={200: s.CategoryOut(many=True), **error_responses(401, 403)})
     def get(self, request: Request) -> Response:
         rows = Category.objects.filter(active=True).select_related("parent", "default_unit")
         return Response([

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from xinfang.cases.models import Case, CaseRating
+from xinfang.cases.models import Case, CaseDeadline, CaseDocument, CaseRating
 from xinfang.cases.selectors import case_deadline_states, case_deadlines_map
+from xinfang.deadlines.rules import KINDS
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -105,6 +106,188 @@ class PortalRateIn(PortalCodeIn):
 
 class PortalReasonIn(PortalCodeIn):
     reason = serializers.CharField(max_length=5000)
+
+
+# --- Output shapes ------------------------------------------------------------------------------
+# The answers are built by the functions below (plain dicts, one query plan); these serializers describe
+# them for the OpenAPI schema, and tests/api/test_fuzz.py checks every answer against them.
+
+
+class ReferenceOut(serializers.Serializer):
+    """A unit or a category, by its code."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CaseLinkOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+
+
+class DeadlineDateOut(serializers.Serializer):
+    date = serializers.DateField()
+    provisional = serializers.BooleanField(help_text="The date rests on a year without an official holiday calendar yet and may move.")
+
+
+# ``{kind: {"date", "provisional"} | null}`` with every deadline kind (xinfang/deadlines/rules.py).
+DeadlinesOut = type("DeadlinesOut", (serializers.Serializer,), {
+    "__doc__": "Every deadline kind: its due date, or null when it does not (or no longer) apply.",
+    **{kind: DeadlineDateOut(allow_null=True) for kind in KINDS},
+})
+
+
+class DeadlineStateOut(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CaseDeadline.Kind.choices)
+    date = serializers.DateField()
+    provisional = serializers.BooleanField()
+    met_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+
+
+class CaseListItemOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    channel = serializers.ChoiceField(choices=Case.Channel.choices)
+    matter_type = serializers.ChoiceField(choices=Case.MatterType.choices)
+    status = serializers.ChoiceField(choices=Case.Status.choices)
+    received_at = serializers.DateTimeField()
+    category = ReferenceOut(allow_null=True)
+    street = ReferenceOut(allow_null=True)
+    handling_unit = ReferenceOut(allow_null=True)
+
+
+class CaseListOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
+    results = CaseListItemOut(many=True)
+
+
+class PetitionerOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(allow_blank=True)
+    id_number = serializers.CharField(allow_blank=True, help_text="Masked: the first 6 and the last 4 characters.")
+    phone = serializers.CharField(allow_blank=True, help_text="Masked.")
+    address = serializers.CharField(allow_blank=True)
+    is_representative = serializers.BooleanField()
+
+
+class AccusedOut(serializers.Serializer):
+    unit = ReferenceOut(allow_null=True)
+    name = serializers.CharField(allow_blank=True)
+    position = serializers.CharField(allow_blank=True)
+
+
+class RatingOut(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=CaseRating.Stage.choices)
+    rating = serializers.ChoiceField(choices=CaseRating.Rating.choices)
+    at = serializers.DateTimeField()
+
+
+class DocumentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=CaseDocument.Kind.choices)
+    title = serializers.CharField()
+    public = serializers.BooleanField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+
+
+class EventOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_blank=True)
+    action = serializers.CharField()
+    from_status = serializers.CharField(allow_null=True)
+    to_status = serializers.CharField(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+    data = serializers.DictField()  # type: ignore[assignment]  # a declared field, not Serializer.data
+
+
+class CaseDetailOut(CaseListItemOut):
+    status_display = serializers.CharField()
+    content = serializers.CharField()
+    group_size = serializers.IntegerField()
+    route_mode = serializers.ChoiceField(choices=Case.RouteMode.choices, allow_null=True)
+    registered_unit = ReferenceOut(allow_null=True)
+    repeat_of = CaseLinkOut(allow_null=True)
+    petitioners = PetitionerOut(many=True)
+    accused = AccusedOut(many=True)
+    extension_days = serializers.IntegerField()
+    refuse_reason = serializers.CharField(allow_blank=True)
+    legal_channel = serializers.CharField(allow_null=True)
+    outcome = serializers.ChoiceField(choices=Case.Outcome.choices, allow_null=True)
+    reply_text = serializers.CharField(allow_blank=True)
+    review_outcome = serializers.ChoiceField(choices=Case.ReviewOutcome.choices, allow_null=True)
+    re_review_outcome = serializers.ChoiceField(choices=Case.ReviewOutcome.choices, allow_null=True)
+    closed_reason = serializers.CharField(allow_null=True)
+    deadlines = DeadlinesOut()
+    deadline_states = DeadlineStateOut(many=True)
+    ratings = RatingOut(many=True)
+    documents = DocumentOut(many=True)
+    events = EventOut(many=True)
+
+
+class CaseOutOfScopeOut(serializers.Serializer):
+    """The answer to an action that took the case out of the caller's scope (an objection sends it back
+    to the bureau): it succeeded; only what the caller already knew is repeated."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=Case.Status.choices)
+    in_scope = serializers.BooleanField()
+
+
+class CaseCreateOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    query_code = serializers.CharField(help_text="Shown this once only: for the petitioner, to track the case on the portal.")
+    status = serializers.ChoiceField(choices=Case.Status.choices)
+    deadlines = DeadlinesOut()
+    linked_to = CaseLinkOut(allow_null=True)
+    repeat_of = CaseLinkOut(allow_null=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class RevealOut(serializers.Serializer):
+    id_number = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+
+
+class CategoryOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    parent = serializers.CharField(allow_null=True)  # type: ignore[assignment]  # a field, not Field.parent
+    default_unit = serializers.CharField(allow_null=True)
+
+
+class PortalEventOut(serializers.Serializer):
+    date = serializers.DateField()
+    action = serializers.CharField()
+    text = serializers.CharField()
+
+
+class PortalDocumentOut(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CaseDocument.Kind.choices)
+    title = serializers.CharField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    body = serializers.CharField(allow_blank=True)
+
+
+class PortalCaseOut(serializers.Serializer):
+    """What the petitioner sees of their case: no staff names, internal notes or accused."""
+
+    number = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=Case.Status.choices)
+    status_display = serializers.CharField()
+    received_date = serializers.DateField()
+    handling_unit = serializers.CharField(allow_null=True)
+    timeline = PortalEventOut(many=True)
+    documents = PortalDocumentOut(many=True)
+    can_rate = serializers.BooleanField()
+    review_request_by = serializers.DateField(allow_null=True)
+    re_review_request_by = serializers.DateField(allow_null=True)
 
 
 def _ref(obj: Any) -> dict[str, str] | None:

@@ -8,11 +8,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.api.schema import error_responses
 from xinfang.cases import serializers as s
 from xinfang.cases import services
 from xinfang.cases.apis import validated
@@ -87,6 +89,7 @@ class _PortalApi(APIView):
 
 
 class PortalTrackApi(_PortalApi):
+    @extend_schema(operation_id="portal_track", responses={200: s.PortalCaseOut, **error_responses(404, 429)})
     def get(self, request: Request, query_code: str) -> Response:
         case = portal_case_by_code(query_code=query_code, ip=request_client_ip(request))
         return Response(portal_case_data(case))
@@ -99,7 +102,13 @@ def _reloaded(case: Case) -> Response:
     return Response(portal_case_data(fresh))
 
 
+# The portal's actions: a wrong code is 404 (and counts towards the 429 of the address), an act the case's
+# state does not allow is 409.
+PORTAL_ACTION_RESPONSES = {200: s.PortalCaseOut, **error_responses(400, 404, 409, 415, 429)}
+
+
 class PortalRateApi(_PortalApi):
+    @extend_schema(operation_id="portal_rate", request=s.PortalRateIn, responses=PORTAL_ACTION_RESPONSES)
     def post(self, request: Request) -> Response:
         data = validated(s.PortalRateIn, request.data)
         case = portal_case_by_code(query_code=data["query_code"], ip=request_client_ip(request))
@@ -108,6 +117,7 @@ class PortalRateApi(_PortalApi):
 
 
 class PortalReviewApi(_PortalApi):
+    @extend_schema(operation_id="portal_review", request=s.PortalReasonIn, responses=PORTAL_ACTION_RESPONSES)
     def post(self, request: Request) -> Response:
         data = validated(s.PortalReasonIn, request.data)
         case = portal_case_by_code(query_code=data["query_code"], ip=request_client_ip(request))
@@ -116,11 +126,9 @@ class PortalReviewApi(_PortalApi):
 
 
 class PortalReReviewApi(_PortalApi):
+    @extend_schema(operation_id="portal_re_review", request=s.PortalReasonIn, responses=PORTAL_ACTION_RESPONSES)
     def post(self, request: Request) -> Response:
         data = validated(s.PortalReasonIn, request.data)
         case = portal_case_by_code(query_code=data["query_code"], ip=request_client_ip(request))
         services.case_re_review_request(case=case, reason=data["reason"], actor=PETITIONER)
         return _reloaded(case)
-
-
-
