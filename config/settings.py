@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's assets for /api/v1/docs/ as static files (offline: no CDN).
+    "drf_spectacular_sidecar",
     "django_htmx",
     "huey.contrib.djhuey",
     "xinfang.core",
@@ -51,7 +53,9 @@ INSTALLED_APPS = [
     "xinfang.notifications",
     "xinfang.portal",
     "xinfang.reference",
+    "xinfang.imports",
     "xinfang.api",
+    "xinfang.open311",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +217,23 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "信访与人民建议征集系统 API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A CharField that refuses "" says so (minLength 1): the schema is what the API is fuzzed against.
+    "ENFORCE_NON_BLANK_FIELDS": True,
+    # /api/v1/schema/ and /api/v1/docs/ are for signed-in staff and token users (xinfang/api/schema.py).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from drf-spectacular-sidecar's static files, never from a CDN (STYLE.md habit 8).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name per choice set: several fields share a name ("outcome", "kind", "mode") across sets.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseOutcomeEnum": "xinfang.cases.models.Case.Outcome",
+        "ReviewOutcomeEnum": "xinfang.cases.models.Case.ReviewOutcome",
+        "RouteModeEnum": "xinfang.cases.models.Case.RouteMode",
+        "DeadlineKindEnum": "xinfang.cases.models.CaseDeadline.Kind",
+        "DocumentKindEnum": "xinfang.cases.models.CaseDocument.Kind",
+        "UnitKindEnum": "xinfang.accounts.models.Unit.Kind",
+    },
 }
 
 # --- Domain policy (DOMAIN.md, "Counting days": configurable) ---------------------------------
@@ -230,6 +251,10 @@ XINFANG: dict[str, Any] = {
     # (or until a security admin unlocks it).
     "LOGIN_MAX_FAILURES": env_int("XINFANG_LOGIN_MAX_FAILURES", 5, minimum=1, maximum=10),
     "LOGIN_LOCK_SECONDS": env_int("XINFANG_LOGIN_LOCK_SECONDS", 15 * 60, minimum=60),
+    # Open311 GET methods (public): requests per client address per window (a key allowed
+    # "open311.read" is not limited; docs/open311.md).
+    "OPEN311_READS_PER_WINDOW": env_int("XINFANG_OPEN311_READS_PER_WINDOW", 120, minimum=1),
+    "OPEN311_WINDOW_SECONDS": env_int("XINFANG_OPEN311_WINDOW_SECONDS", 60, minimum=1),
     # Public portal: online submissions accepted per client address per hour.
     "PORTAL_SUBMISSIONS_PER_HOUR": env_int("XINFANG_PORTAL_SUBMISSIONS_PER_HOUR", 5, minimum=1),
     # SECURITY.md 14: attachments registered at intake: size of each file and files per petition.

@@ -12,7 +12,9 @@ urlpatterns = [
     path("accounts/", include("xinfang.accounts.urls")),
     path("cases/", include("xinfang.cases.urls")),
     path("reference/", include("xinfang.reference.urls")),
+    path("imports/", include("xinfang.imports.urls")),
     path("portal/", include("xinfang.portal.urls")),
     path("api/v1/", include("xinfang.api.urls")),
+    path("open311/v2/", include("xinfang.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

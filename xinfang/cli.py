@@ -8,6 +8,8 @@ import secrets
 import sys
 from pathlib import Path
 
+COMMAND_ALIASES = {"import": "import_cases"}
+
 
 def genkeys(data_dir: Path) -> None:
     """Create secret.key and field.key in the data directory when missing (never overwrites: losing the
@@ -37,6 +39,8 @@ def main() -> None:
     if len(argv) > 1 and not argv[1].startswith("-"):
         # `xinfang seed-demo` names the Django command seed_demo.
         argv[1] = argv[1].replace("-", "_")
+        # `xinfang import`: a command module cannot be named after the keyword.
+        argv[1] = COMMAND_ALIASES.get(argv[1], argv[1])
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(argv)

@@ -13,6 +13,7 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("cases:inbox", _("工作台"), "cases.view_case"),
     ("cases:intake", _("登记"), "cases.register_case"),
     ("cases:list", _("查询"), "cases.view_case"),
+    ("imports:upload", _("导入"), "cases.register_case"),
     ("reference:units", _("基础数据"), "accounts.view_unit"),
     ("reference:calendar", _("节假日"), "deadlines.change_calendarday"),
 ]

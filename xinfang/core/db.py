@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -68,3 +69,114 @@ def insert_row(model: type[M], **values: Any) -> M:
         if name not in row and value is not None and model._meta.get_field(name).is_relation:
             setattr(instance, name, value)  # keep the related object cached, as create() would
     return instance
+
+
+# Field types whose Python values the database drivers take as they are (text, numbers, booleans, keys):
+# insert_many skips Django's per-value preparation for them, which cost more than the insert itself.
+_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField,
+                 models.ForeignKey, models.AutoField, models.BigAutoField)
+_MANY_SQL: dict[tuple[str, type[models.Model], bool], tuple[str, str, list[Any]]] = {}
+
+
+def _many_statement(model: type[models.Model], returning: bool) -> tuple[str, str, list[Any]]:
+    key = (connection.vendor, model, returning)
+    cached = _MANY_SQL.get(key)
+    if cached is None:
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        quote = connection.ops.quote_name
+        head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608 - names from the model
+        tail = f" RETURNING {quote(meta.pk.column)}" if returning else ""
+        cached = (head, tail, fields)
+        _MANY_SQL[key] = cached
+    return cached
+
+
+def _adapt_datetime(value: Any, conn: Any) -> Any:
+    return conn.ops.adapt_datetimefield_value(value)
+
+
+def _adapt_date(value: Any, conn: Any) -> Any:
+    return conn.ops.adapt_datefield_value(value)
+
+
+def _row_params(fields: list[Any], rows: list[dict[str, Any]]) -> list[list[Any]]:
+    now = timezone.now()
+    prepared = []
+    for f in fields:
+        stamp = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        # An explicit None of a plain column stays None; only missing values take the default.
+        default = now if stamp else f.get_default()
+        plain = isinstance(f, _PLAIN_FIELDS) and not isinstance(f, models.JSONField)
+        prep: Any = None if plain else f.get_db_prep_save
+        if isinstance(f, models.DateTimeField):
+            # Aware datetimes (the only kind xinfang makes) need only the backend's adaptation.
+            prep = _adapt_datetime
+        elif isinstance(f, models.DateField):
+            prep = _adapt_date
+        prepared.append((f.attname, default, prep))
+    params = []
+    # A batch repeats a few values over and over (its ``now``, None): each is adapted once.
+    seen: dict[tuple[Any, Any], Any] = {}
+    for row in rows:
+        values = []
+        for attname, default, prep in prepared:
+            value = row[attname] if attname in row else default
+            if prep is None or value is None:
+                values.append(value)
+                continue
+            key = (prep, value) if isinstance(value, date) else None
+            if key is not None and key in seen:
+                values.append(seen[key])
+                continue
+            adapted = prep(value, connection)
+            if key is not None:
+                seen[key] = adapted
+            values.append(adapted)
+        params.append(values)
+    return params
+
+
+def _check_fields(model: type[models.Model], fields: list[Any], rows: list[dict[str, Any]]) -> None:
+    unknown = {name for row in rows[:1] for name in row} - {f.attname for f in fields}
+    if unknown:
+        raise TypeError(f"insert_many({model.__name__}): unknown fields {sorted(unknown)}")
+
+
+def insert_many(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows whose primary keys are not needed afterwards, in one ``executemany``; each row a
+    dict by attribute name (``case_id=…``), missing fields take their declared default (``auto_now``: now).
+    For the child rows of a batch (links, events, deadlines, import records), where the ORM's
+    ``bulk_create`` cost more than the database work. Like ``insert_row``: no signals; values of text,
+    number, boolean and key columns are passed to the driver as they are, the others (dates, JSON)
+    through ``get_db_prep_save``."""
+    if not rows:
+        return
+    head, _tail, fields = _many_statement(model, False)
+    _check_fields(model, fields, rows)
+    sql = head + "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, _row_params(fields, rows))
+
+
+def insert_many_returning(model: type[models.Model], rows: list[dict[str, Any]], *, chunk: int = 500) -> list[int]:
+    """As ``insert_many``, with one multi-row ``INSERT … RETURNING id`` per ``chunk`` rows; answers the new
+    primary keys in the order of ``rows`` (SQLite ≥ 3.35 and PostgreSQL return them in the order of the
+    VALUES list, which Django's ``bulk_create`` relies on too)."""
+    if not rows:
+        return []
+    head, tail, fields = _many_statement(model, True)
+    _check_fields(model, fields, rows)
+    # SQLite allows 32,766 bound parameters per statement.
+    chunk = max(1, min(chunk, 32_000 // len(fields)))
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = _row_params(fields, rows)
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), chunk):
+            part = params[start:start + chunk]
+            cursor.execute(head + ", ".join([placeholder] * len(part)) + tail, [v for row in part for v in row])
+            ids += [row[0] for row in cursor.fetchall()]
+    if len(ids) != len(rows):
+        raise RuntimeError(f"insert_many_returning({model.__name__}): {len(ids)} keys for {len(rows)} rows")
+    return ids

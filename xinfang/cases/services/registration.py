@@ -35,6 +35,9 @@ from xinfang.deadlines.services import deadline_open
 QUERY_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 QUERY_CODE_LENGTH = 16
 CLOCK_SKEW = timedelta(minutes=5)
+# The choices as sets: ``TextChoices.values`` builds a new list on every access (a batch checks thousands).
+CHANNELS = frozenset(Case.Channel.values)
+MATTER_TYPES = frozenset(Case.MatterType.values)
 # gettext_noop: marked for makemessages here, translated where used (`_(ID_REASONS[reason])`).
 ID_REASONS = {
     "format": gettext_noop("身份证号码应为18位，最后一位可以是X。"),
@@ -167,36 +170,19 @@ def petitioners_by_id_hash(id_hashes: Sequence[str]) -> dict[str, Petitioner]:
     return {p.id_hash: p for p in Petitioner.objects.filter(id__in=ids)} if ids else {}
 
 
-def _final_after_re_review(case: Case) -> bool:
-    return case.status == Case.Status.CLOSED and case.closed_reason == "re_reviewed"
-
-
-@transaction.atomic
-def case_register(*, actor: Any, channel: str, received_at: datetime, matter_type: str, title: str, content: str,
-                  petitioners: Sequence[PetitionerInput], group_size: int = 1,
-                  representatives: Sequence[PetitionerInput] = (), category: Category | None = None,
-                  street: Unit | None = None, accused_units: Sequence[Unit] = (),
-                  accused_persons: Sequence[dict[str, Any]] = (), repeat_of: Case | None = None,
-                  registered_unit: Unit | None = None, force_new: bool = False) -> RegistrationResult:
-    """Register a petition received by any channel (信访工作条例 Art. 17, 21, 22).
-
-    - A petition on a matter that is still open (``repeat_of`` an open case) is joined to that case, not
-      opened again (Art. 19 ¶3): it is recorded as ``linked`` and the open case's log notes the repeat.
-    - A petition on a matter closed by re-review is recorded and not accepted again (Art. 36 ¶3).
-    - Without ``repeat_of``, an open case of the same petitioner (same ID number) with the same category
-      and a similar text is taken as ``repeat_of``; ``force_new`` (the registrar judged it a different
-      matter) skips that check and is audited.
-    - Otherwise the case opens with the 15-day routing deadline (Art. 22).
-    """
-    if actor is not None and getattr(actor, "is_authenticated", False) and not actor.has_perm("cases.register_case"):
-        raise Forbidden(_("您没有登记信访事项的权限。"))
+def registration_errors(*, channel: str, received_at: datetime | None, matter_type: str, title: str, content: str,
+                        petitioners: Sequence[PetitionerInput], group_size: int = 1,
+                        representatives: Sequence[PetitionerInput] = (), street: Unit | None = None,
+                        accused_units: Sequence[Unit] = (), accused_persons: Sequence[dict[str, Any]] = (),
+                        ) -> tuple[dict[str, list[str]], list[tuple[PetitionerInput, str, str]]]:
+    """The registration rules (no database): the field errors of a petition, and each person named on it
+    with the normalized ID and phone numbers. ``title`` and ``content`` are given stripped. Shared by
+    ``case_register`` and ``cases_register_batch`` (imports) so both refuse exactly the same input."""
     errors: dict[str, list[str]] = {}
-    if channel not in Case.Channel.values:
+    if channel not in CHANNELS:
         errors["channel"] = [_("未知的信访渠道：%(v)s") % {"v": channel}]
-    if matter_type not in Case.MatterType.values:
+    if matter_type not in MATTER_TYPES:
         errors["matter_type"] = [_("未知的事项类型：%(v)s") % {"v": matter_type}]
-    title = (title or "").strip()
-    content = (content or "").strip()
     if not title:
         errors["title"] = [_("请填写标题。")]
     elif len(title) > 200:
@@ -233,6 +219,38 @@ def case_register(*, actor: Any, channel: str, received_at: datetime, matter_typ
     for index, named in enumerate(accused_persons):
         if not str(named.get("name", "")).strip():
             errors.setdefault(f"accused_persons[{index}].name", []).append(_("请填写被反映人姓名。"))
+    return errors, checked
+
+
+def _final_after_re_review(case: Case) -> bool:
+    return case.status == Case.Status.CLOSED and case.closed_reason == "re_reviewed"
+
+
+@transaction.atomic
+def case_register(*, actor: Any, channel: str, received_at: datetime, matter_type: str, title: str, content: str,
+                  petitioners: Sequence[PetitionerInput], group_size: int = 1,
+                  representatives: Sequence[PetitionerInput] = (), category: Category | None = None,
+                  street: Unit | None = None, accused_units: Sequence[Unit] = (),
+                  accused_persons: Sequence[dict[str, Any]] = (), repeat_of: Case | None = None,
+                  registered_unit: Unit | None = None, force_new: bool = False) -> RegistrationResult:
+    """Register a petition received by any channel (信访工作条例 Art. 17, 21, 22).
+
+    - A petition on a matter that is still open (``repeat_of`` an open case) is joined to that case, not
+      opened again (Art. 19 ¶3): it is recorded as ``linked`` and the open case's log notes the repeat.
+    - A petition on a matter closed by re-review is recorded and not accepted again (Art. 36 ¶3).
+    - Without ``repeat_of``, an open case of the same petitioner (same ID number) with the same category
+      and a similar text is taken as ``repeat_of``; ``force_new`` (the registrar judged it a different
+      matter) skips that check and is audited.
+    - Otherwise the case opens with the 15-day routing deadline (Art. 22).
+    """
+    if actor is not None and getattr(actor, "is_authenticated", False) and not actor.has_perm("cases.register_case"):
+        raise Forbidden(_("您没有登记信访事项的权限。"))
+    title = (title or "").strip()
+    content = (content or "").strip()
+    errors, checked = registration_errors(
+        channel=channel, received_at=received_at, matter_type=matter_type, title=title, content=content,
+        petitioners=petitioners, group_size=group_size, representatives=representatives, street=street,
+        accused_units=accused_units, accused_persons=accused_persons)
     if errors:
         raise ValidationFailed(_("登记信息有误，请检查后重新提交。"), errors=errors)
 

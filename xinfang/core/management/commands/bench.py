@@ -7,11 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xinfang.bench.runner import run_isolated
 
-BENCHMARKS = ["lifecycle", "pages"]
+BENCHMARKS = ["lifecycle", "pages", "import"]
 
 
 class Command(BaseCommand):
@@ -22,28 +22,40 @@ class Command(BaseCommand):
         parser.add_argument("--json", dest="json_path", help="write the report here (also printed)")
         parser.add_argument("--database-url", help="PostgreSQL server to run on (a new database is created "
                                                     "and dropped); default: a temporary SQLite file")
+        parser.add_argument("--keep-db", metavar="FILE",
+                            help="pages, SQLite: keep the database in FILE and reuse it on the next run "
+                                 "(seeded when missing, migrated and topped up to --cases otherwise)")
         parser.add_argument("--registrations", type=int, default=3000)
         parser.add_argument("--cases", type=int, default=100_000,
                             help="cases in the table (detail API of lifecycle; workbench and list of pages)")
         parser.add_argument("--requests", type=int, default=1000)
         parser.add_argument("--rounds", type=int, default=30, help="timed requests per page (pages)")
+        parser.add_argument("--rows", type=int, default=20_000, help="rows of the generated ledger (import)")
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args, **options) -> None:
         if not os.environ.get("XINFANG_BENCH_CHILD"):
             argv = [a for a in sys.argv[1:]]
-            if "--database-url" in argv:
-                index = argv.index("--database-url")
-                del argv[index:index + 2]
+            for option in ("--database-url", "--keep-db"):  # the parent's business, not the child's
+                argv = [a for a in argv if not a.startswith(f"{option}=")]
+                if option in argv:
+                    index = argv.index(option)
+                    del argv[index:index + 2]
+            if options["keep_db"] and (options["database_url"] or options["name"] != "pages"):
+                raise CommandError("--keep-db is for `bench pages` on SQLite (without --database-url).")
             if options["json_path"]:
                 # The child runs in another working directory context only for the database; keep paths absolute.
                 index = argv.index("--json")
                 argv[index + 1] = str(Path(options["json_path"]).resolve())
-            code = run_isolated(argv, database_url=options["database_url"])
+            code = run_isolated(argv, database_url=options["database_url"], keep_db=options["keep_db"])
             if code:
                 sys.exit(code)
             return
-        if options["name"] == "pages":
+        if options["name"] == "import":
+            from xinfang.bench import imports
+
+            report = imports.run(rows=options["rows"], seed=options["seed"])
+        elif options["name"] == "pages":
             from xinfang.bench import pages
 
             report = pages.run(cases=options["cases"], rounds=options["rounds"], seed=options["seed"])
