@@ -1,31 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
-from tests.api.builders import NOW, Flow
+from tests.api.conftest import _clear_cache, _frozen_clock, flow  # noqa: F401 - fixtures, registered by import
 from tests.open311.client import Open311Client
 from xinfang.api.clients import api_client_create
-from xinfang.core.clock import clock_at
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with clock_at(NOW):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def flow(personas, district, categories) -> Flow:
-    return Flow(personas=personas, district=district, categories=categories)
 
 
 @pytest.fixture

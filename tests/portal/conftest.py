@@ -1,26 +1,3 @@
-from __future__ import annotations
+"""The portal API tests share the API tests' frozen clock, clean cache and ``flow`` helper."""
 
-import pytest
-from django.core.cache import cache
-
-from tests.api.builders import NOW, Flow
-from xinfang.core.clock import clock_at
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    """Every API test runs at NOW, so deadlines and "not in the future" checks are reproducible."""
-    with clock_at(NOW):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def flow(personas, district, categories) -> Flow:
-    return Flow(personas=personas, district=district, categories=categories)
+from tests.api.conftest import _clear_cache, _frozen_clock, flow  # noqa: F401 - fixtures, registered by import

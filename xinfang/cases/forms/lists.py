@@ -10,9 +10,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.accounts.models import Unit
+from xinfang.cases.forms.intake import clean_id_number_text, clean_phone_text
 from xinfang.cases.models import Case, Category
-from xinfang.cases.services.registration import ID_REASONS
-from xinfang.core.idnumber import InvalidIdNumber, id_number_validate, phone_normalize
 
 MAX_BULK_CASES = 200
 _EMPTY = [("", _("全部"))]
@@ -56,24 +55,6 @@ class CaseFilterForm(forms.Form):
             .order_by("path"))
 
 
-def _clean_id_number(raw: str) -> str:
-    if not raw.strip():
-        return ""
-    try:
-        return id_number_validate(raw)
-    except InvalidIdNumber as exc:
-        raise forms.ValidationError(_(ID_REASONS[exc.reason]), code=exc.reason) from None
-
-
-def _clean_phone(raw: str) -> str:
-    if not raw.strip():
-        return ""
-    try:
-        return phone_normalize(raw)
-    except ValueError:
-        raise forms.ValidationError(_("电话号码格式不正确（手机11位，或带区号的固定电话）。"), code="phone") from None
-
-
 class PersonSearchForm(forms.Form):
     """Search by a full ID or phone number. Posted, never in the URL (SECURITY.md 5): the view turns the
     numbers into their keyed hashes and redirects to the list filtered by the hashes. ``keep`` carries
@@ -88,10 +69,10 @@ class PersonSearchForm(forms.Form):
     keep = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def clean_id_number(self) -> str:
-        return _clean_id_number(self.cleaned_data.get("id_number", ""))
+        return clean_id_number_text(self.cleaned_data.get("id_number", ""))
 
     def clean_phone(self) -> str:
-        return _clean_phone(self.cleaned_data.get("phone", ""))
+        return clean_phone_text(self.cleaned_data.get("phone", ""))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
