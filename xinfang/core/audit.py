@@ -29,6 +29,21 @@ def _entry_digest(*, prev_hash: str, at: str, username: str, role: str, ip: str,
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+
+def _chain_head_locked(cursor: Any) -> tuple[str, int]:
+    """The newest hash and the row count of the chain, with the head row locked until commit (FOR UPDATE on
+    PostgreSQL; SQLite transactions are IMMEDIATE, one writer at a time), so that two writers never chain
+    onto the same predecessor. Creates the head on first use."""
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    sql = f"SELECT last_hash, count FROM core_auditchainhead WHERE id = 1{lock}"  # noqa: S608 - constant
+    cursor.execute(sql)
+    row = cursor.fetchone()
+    if row is None:
+        AuditChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS, "count": 0})
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return row[0], row[1]
+
 def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str = "", object_id: str = "",
                  result: str = AuditEntry.Result.OK, detail: dict[str, Any] | None = None,
                  ip: str | None = None) -> AuditEntry:
@@ -48,16 +63,9 @@ def audit_record(*, actor: Any, action: str, obj: Any = None, object_type: str =
     # Raw SQL on the hot path (every read and write of a case is audited): three statements, no ORM.
     # The head row is locked (FOR UPDATE on PostgreSQL; SQLite transactions are IMMEDIATE, one writer at
     # a time) so two writers never chain onto the same predecessor.
-    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
     # savepoint=False: inside a service's transaction a failed audit write fails the whole action anyway.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(f"SELECT last_hash, count FROM core_auditchainhead WHERE id = 1{lock}")  # noqa: S608 - constant
-        row = cursor.fetchone()
-        if row is None:
-            AuditChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS, "count": 0})
-            cursor.execute(f"SELECT last_hash, count FROM core_auditchainhead WHERE id = 1{lock}")  # noqa: S608 - constant
-            row = cursor.fetchone()
-        prev_hash, count = row
+        prev_hash, count = _chain_head_locked(cursor)
         digest = _entry_digest(prev_hash=prev_hash, at=at.isoformat(), username=username, role=role, ip=ip,
                                action=action, object_type=object_type, object_id=object_id, result=result,
                                detail=detail)
@@ -90,15 +98,8 @@ def audit_record_many(*, actor: Any, action: str, objects: list[tuple[str, str, 
     at = timezone.now()
     at_text = at.isoformat()
     at_db = connection.ops.adapt_datetimefield_value(at)
-    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(f"SELECT last_hash, count FROM core_auditchainhead WHERE id = 1{lock}")  # noqa: S608 - constant
-        row = cursor.fetchone()
-        if row is None:
-            AuditChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS, "count": 0})
-            cursor.execute(f"SELECT last_hash, count FROM core_auditchainhead WHERE id = 1{lock}")  # noqa: S608 - constant
-            row = cursor.fetchone()
-        prev_hash, count = row
+        prev_hash, count = _chain_head_locked(cursor)
         params = []
         for object_type, object_id, detail in objects:
             digest = _entry_digest(prev_hash=prev_hash, at=at_text, username=username, role=role, ip=ip,
