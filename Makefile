@@ -66,6 +66,8 @@ lint: venv
 bench: venv
 	mkdir -p reports
 	$(X) bench lifecycle --json reports/bench-lifecycle.json
+	$(X) bench pages --json reports/bench-pages.json
+	$(X) bench import --json reports/bench-import.json
 
 lock:
 	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
