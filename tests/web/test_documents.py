@@ -5,17 +5,15 @@ gateway and audited; the drafts per outcome; the date and number helpers."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date
 from urllib.parse import quote
 
 import docx
 import pytest
 from django.test import Client
-from django.utils import translation
 
-from tests.conftest import at
-from tests.web.test_case_page import NOW, Cases
+# The case page tests' clock (in Chinese, at NOW): an autouse fixture, registered by import.
+from tests.web.test_case_page import _frozen_clock  # noqa: F401
 from xinfang.cases import services
 from xinfang.cases.documents import (
     DRAFT_PLACEHOLDER,
@@ -25,33 +23,9 @@ from xinfang.cases.documents import (
     reply_draft,
 )
 from xinfang.cases.models import Case, CaseDocument
-from xinfang.core.clock import clock_at
 from xinfang.core.models import AuditEntry
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock(settings) -> Iterator[None]:
-    # In Chinese (the test settings default to English, whose catalogue translates these texts).
-    settings.LANGUAGE_CODE = "zh-hans"
-    with clock_at(at(NOW)), translation.override("zh-hans"):
-        yield
-
-
-@pytest.fixture
-def cases(personas, district, categories) -> Cases:
-    return Cases(personas=personas, district=district, categories=categories)
-
-
-@pytest.fixture
-def login(personas):
-    def make(name: str) -> Client:
-        client = Client()
-        client.force_login(personas[name])
-        return client
-
-    return make
 
 
 def download(client: Client, case: Case, kind: str) -> tuple[list[str], object]:

@@ -23,8 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xinfang.accounts.access import access_case, cases_visible_to
-from xinfang.cases import services
+from xinfang.accounts.access import cases_visible_to
 from xinfang.cases.filters import CaseFilterSet, person_hashes
 from xinfang.cases.forms.lists import BulkRouteForm, CaseFilterForm, PersonSearchForm
 from xinfang.cases.models import Case, Petitioner
@@ -40,8 +39,8 @@ from xinfang.cases.selectors_inbox import (
     inbox_queues,
     sort_parse,
 )
+from xinfang.cases.services.bulk import cases_route_each
 from xinfang.core.audit import audit_record
-from xinfang.core.errors import ApplicationError, NotFound
 from xinfang.core.pages import staff_page
 
 # The export is built in memory; beyond this many rows it is cut and says so (narrow the filter instead).
@@ -304,50 +303,6 @@ def case_export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
     return response
-
-
-# -- bulk routing ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RouteOutcome:
-    """What happened to one case of a bulk routing."""
-
-    case_id: int
-    number: str
-    ok: bool
-    reason: str = ""
-
-
-def _refusal_text(exc: ApplicationError) -> str:
-    parts = [str(exc.message)]
-    for messages_ in (exc.errors or {}).values():
-        parts.extend(str(m) for m in messages_ if str(m) not in parts)
-    return " ".join(parts)
-
-
-def cases_route_each(*, user: Any, case_ids: list[int], unit: Any, mode: str, note: str) -> list[RouteOutcome]:
-    """Route each case through ``case_route``, each in its own transaction: a refused case (another's,
-    wrong state, accused unit …) changes nothing and does not stop the others. Every refusal is audited
-    here, after its rollback (a service's own denial row rolls back with it)."""
-    outcomes = []
-    for case_id in case_ids:
-        number = ""
-        try:
-            # Outside any transaction, so the gateway's audited denial of an out-of-scope case stays written.
-            case = access_case(user=user, case_id=case_id, action="case.route")
-            number = case.number
-            # One transaction per case (the service's own): its status update is conditional on the state
-            # read here, so a case changed meanwhile is refused, not routed twice.
-            services.case_route(case=case, unit=unit, mode=mode, actor=user, note=note)
-        except NotFound:
-            outcomes.append(RouteOutcome(case_id, "", False, _("事项不存在或您无权查看。")))
-        except ApplicationError as exc:
-            audit_record(actor=user, action="case.route", object_type="cases.case", object_id=str(case_id),
-                         result="denied", detail={"unit": unit.code, "bulk": True, "reason": exc.code})
-            outcomes.append(RouteOutcome(case_id, number, False, _refusal_text(exc)))
-        else:
-            outcomes.append(RouteOutcome(case_id, number, True))
-    return outcomes
 
 
 @require_POST
