@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "xinfang.portal",
     "xinfang.reference",
     "xinfang.imports",
+    "xinfang.nlp",
     "xinfang.api",
     "xinfang.open311",
 ]

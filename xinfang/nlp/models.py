@@ -1,0 +1,1 @@
+"""Models of xinfang/nlp (trained model versions, suggestion feedback)."""
