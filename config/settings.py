@@ -100,6 +100,8 @@ DATABASE_URL: str = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'xinfang.
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("XINFANG_DB_CONN_MAX_AGE", 60, minimum=0))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0 if _db["NAME"] == ":memory:" else _db["CONN_MAX_AGE"]
+    # Django's SQLite backend plus a cross-process queue for write transactions (xinfang/core/sqlite/base.py).
+    _db["ENGINE"] = "xinfang.core.sqlite"
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].update(
         {

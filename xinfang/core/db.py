@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
 
-_INSERT_SQL: dict[tuple[str, type[models.Model]], tuple[str, list[models.Field]]] = {}
+_INSERT_SQL: dict[tuple[str, type[models.Model]], tuple[str, list[Any], list[str], dict[str, Any]]] = {}
 
 
-def _insert_statement(model: type[models.Model]) -> tuple[str, list[models.Field]]:
+def _insert_statement(model: type[models.Model]) -> tuple[str, list[Any], list[str], dict[str, Any]]:
+    """The INSERT … RETURNING statement of ``model`` and, per column, how a value is found and prepared:
+    ``(attname, name, is_fk, stamp, prep)``. Built once per model and database vendor."""
     key = (connection.vendor, model)
     cached = _INSERT_SQL.get(key)
     if cached is None:
@@ -24,7 +26,13 @@ def _insert_statement(model: type[models.Model]) -> tuple[str, list[models.Field
         placeholders = ", ".join(["%s"] * len(fields))
         sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - names from the model
                f"RETURNING {quote(meta.pk.column)}")
-        cached = (sql, fields)
+        plan = [(f.attname, f.name, isinstance(f, models.ForeignKey),
+                 bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)), f, _preparer(f))
+                for f in fields]
+        # Model.from_db takes the values positionally, in the order of the concrete fields.
+        order = [f.attname for f in meta.concrete_fields]
+        known = {f.attname: f for f in fields} | {f.name: f for f in fields}
+        cached = (sql, plan, order, known)
         _INSERT_SQL[key] = cached
     return cached
 
@@ -35,38 +43,39 @@ def insert_row(model: type[M], **values: Any) -> M:
     For the rows every workflow step writes (cases, petitioners, events, deadlines, links), where building
     the ORM's insert statement each time cost more than the database work (docs/benchmarks.md). It does
     what ``Model.objects.create`` does for these models: defaults, ``auto_now``/``auto_now_add``, and each
-    field's ``get_db_prep_save``; it sends no signals (xinfang uses none). Foreign keys are given by
-    attribute name (``case_id=…``) or as objects (``case=…``).
+    value prepared as the field's ``get_db_prep_save`` would (text, number, boolean and key values are
+    passed to the driver as they are, see ``_preparer``); it sends no signals (xinfang uses none). Foreign
+    keys are given by attribute name (``case_id=…``) or as objects (``case=…``).
     """
-    sql, fields = _insert_statement(model)
+    sql, plan, order, known = _insert_statement(model)
+    unknown = [name for name in values if name not in known]
+    if unknown:
+        raise TypeError(f"insert_row({model.__name__}): unknown fields {sorted(unknown)}")
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the thread-local proxy, per value
     now = None
     params = []
     row: dict[str, Any] = {}
-    for field in fields:
-        if field.attname in values:
-            value = values[field.attname]
-        elif field.name in values:
-            obj = values[field.name]
-            value = obj.pk if isinstance(field, models.ForeignKey) and obj is not None else obj
-        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+    for attname, name, is_fk, stamp, field, prep in plan:
+        if attname in values:
+            value = values[attname]
+        elif name in values:
+            obj = values[name]
+            value = obj.pk if is_fk and obj is not None else obj
+        elif stamp:
             now = now or timezone.now()
             value = now
         else:
             # As Model.__init__: the declared default, else "" for text fields, else None (a NOT NULL
             # column without a value then fails loudly in the database).
             value = field.get_default()
-        row[field.attname] = value
-        params.append(field.get_db_prep_save(value, connection))
-    unknown = set(values) - {f.attname for f in fields} - {f.name for f in fields}
-    if unknown:
-        raise TypeError(f"insert_row({model.__name__}): unknown fields {sorted(unknown)}")
-    with connection.cursor() as cursor:
+        row[attname] = value
+        params.append(value if prep is None or value is None else prep(value, db))
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
-        pk = cursor.fetchone()[0]
-    instance = model(pk=pk, **row)
-    instance._state.adding = False
+        row[model._meta.pk.attname] = cursor.fetchone()[0]
+    instance = model.from_db(db.alias, order, [row[name] for name in order])
     for name, value in values.items():
-        if name not in row and value is not None and model._meta.get_field(name).is_relation:
+        if value is not None and name not in row:
             setattr(instance, name, value)  # keep the related object cached, as create() would
     return instance
 
@@ -92,6 +101,19 @@ def _many_statement(model: type[models.Model], returning: bool) -> tuple[str, st
     return cached
 
 
+def _preparer(field: Any) -> Any:
+    """How a value of ``field`` goes to the driver: None when as it is (text, numbers, booleans, keys),
+    else a function ``(value, connection)``: the backend's adaptation for dates and datetimes (xinfang makes
+    only aware datetimes), the field's own ``get_db_prep_save`` for the rest (JSON, binary)."""
+    if isinstance(field, models.DateTimeField):
+        return _adapt_datetime
+    if isinstance(field, models.DateField):
+        return _adapt_date
+    if isinstance(field, _PLAIN_FIELDS) and not isinstance(field, models.JSONField):
+        return None
+    return field.get_db_prep_save
+
+
 def _adapt_datetime(value: Any, conn: Any) -> Any:
     return conn.ops.adapt_datetimefield_value(value)
 
@@ -107,14 +129,7 @@ def _row_params(fields: list[Any], rows: list[dict[str, Any]]) -> list[list[Any]
         stamp = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         # An explicit None of a plain column stays None; only missing values take the default.
         default = now if stamp else f.get_default()
-        plain = isinstance(f, _PLAIN_FIELDS) and not isinstance(f, models.JSONField)
-        prep: Any = None if plain else f.get_db_prep_save
-        if isinstance(f, models.DateTimeField):
-            # Aware datetimes (the only kind xinfang makes) need only the backend's adaptation.
-            prep = _adapt_datetime
-        elif isinstance(f, models.DateField):
-            prep = _adapt_date
-        prepared.append((f.attname, default, prep))
+        prepared.append((f.attname, default, _preparer(f)))
     params = []
     # A batch repeats a few values over and over (its ``now``, None): each is adapted once.
     seen: dict[tuple[Any, Any], Any] = {}

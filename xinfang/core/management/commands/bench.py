@@ -26,6 +26,8 @@ class Command(BaseCommand):
                             help="pages, SQLite: keep the database in FILE and reuse it on the next run "
                                  "(seeded when missing, migrated and topped up to --cases otherwise)")
         parser.add_argument("--registrations", type=int, default=3000)
+        parser.add_argument("--workers", type=int, default=2,
+                            help="lifecycle: worker processes registering at once in the parallel run (1: none)")
         parser.add_argument("--cases", type=int, default=100_000,
                             help="cases in the table (detail API of lifecycle; workbench and list of pages)")
         parser.add_argument("--requests", type=int, default=1000)
@@ -63,7 +65,8 @@ class Command(BaseCommand):
             from xinfang.bench import lifecycle
 
             report = lifecycle.run(registrations=options["registrations"], detail_cases=options["cases"],
-                                   requests=options["requests"], seed=options["seed"])
+                                   requests=options["requests"], seed=options["seed"],
+                                   workers=options["workers"])
         text = json.dumps(report, ensure_ascii=False, indent=2)
         if options["json_path"]:
             path = Path(options["json_path"])
