@@ -205,18 +205,19 @@ class RowParser:
         representatives = [PetitionerInput(name=n) for n in names]
         petition = None
         if received_at is not None and not errors:
-            petition = BatchPetition(channel=channel, received_at=received_at, matter_type=matter_type, title=title,
-                                     content=content, petitioners=[person], group_size=group_size,
-                                     representatives=representatives, category=category, street=street)
-            rule_errors, _checked = registration_errors(
+            rule_errors, checked = registration_errors(
                 channel=channel, received_at=received_at, matter_type=matter_type, title=title, content=content,
                 petitioners=[person], group_size=group_size, representatives=representatives, street=street)
             for key, messages in rule_errors.items():
                 column = self._column_for_rule(key)
                 for message in messages:
                     errors.append((column, str(message)))
-            if rule_errors:
-                petition = None
+            if not rule_errors:
+                # ``checked``: the batch writer trusts this check instead of repeating it for every row.
+                petition = BatchPetition(channel=channel, received_at=received_at, matter_type=matter_type,
+                                         title=title, content=content, petitioners=[person], group_size=group_size,
+                                         representatives=representatives, category=category, street=street,
+                                         checked=tuple(checked))
         return ParsedRow(row=number, source_id=source_id, petition=petition, errors=errors)
 
     def _column_for_rule(self, key: str) -> str:

@@ -40,12 +40,13 @@ from xinfang.cases.services.registration import (
 )
 from xinfang.core.audit import audit_record_many
 from xinfang.core.crypto import encrypt, lookup_hash, token_hash
-from xinfang.core.db import insert_many, insert_many_returning
+from xinfang.core.db import insert_many, insert_many_returning, instance_new
 from xinfang.core.errors import Forbidden, ValidationFailed
 from xinfang.core.idnumber import id_number_mask, phone_mask
 from xinfang.core.workdays import due_date
 from xinfang.deadlines.rules import RULES
 from xinfang.deadlines.selectors import work_calendar
+from xinfang.repeats.services import repeats_mark_pending
 
 # Rows per multi-row INSERT: Case has ~30 columns, SQLite allows 32,766 bound parameters per statement.
 CHUNK = 500
@@ -65,6 +66,10 @@ class BatchPetition:
     representatives: Sequence[PetitionerInput] = ()
     category: Category | None = None
     street: Unit | None = None
+    # What ``registration_errors`` answered for exactly these arguments when the caller checked them
+    # already and they passed (the import checks every row in its first pass): the people named, with
+    # normalized ID and phone numbers. None: the batch checks the petition itself.
+    checked: tuple[tuple[PetitionerInput, str, str], ...] | None = None
 
 
 @dataclass
@@ -132,7 +137,7 @@ def _new_petitioner(person: PetitionerInput, id_number: str, id_hash: str, phone
     if id_number:
         values.update(id_number_encrypted=encrypt(id_number, context="petitioner.id_number"), id_hash=id_hash,
                       id_masked=id_number_mask(id_number))
-    return Petitioner(**values)
+    return instance_new(Petitioner, values)
 
 
 def _update_pending(pending: Petitioner, person: PetitionerInput, phone: str) -> None:
@@ -167,6 +172,9 @@ def cases_register_batch(*, actor: Any, petitions: Sequence[BatchPetition], regi
     checked_all: list[list[tuple[PetitionerInput, str, str]]] = []
     errors: dict[str, list[str]] = {}
     for index, item in enumerate(petitions):
+        if item.checked is not None:
+            checked_all.append(list(item.checked))
+            continue
         item_errors, checked = registration_errors(
             channel=item.channel, received_at=item.received_at, matter_type=item.matter_type,
             title=(item.title or "").strip(), content=(item.content or "").strip(), petitioners=item.petitioners,
@@ -222,12 +230,20 @@ def _register_chunk(*, actor: Any, petitions: Sequence[BatchPetition],
                 status, closed_reason = Case.Status.CLOSED, "final_after_re_review"
                 warnings.append(_("该事项已经复核，同一事实和理由不再受理（《信访工作条例》第三十六条第三款）。"))
         query_code = next(codes)
-        case = Case(number=number, query_code_hash=token_hash(query_code), channel=item.channel,
-                    received_at=item.received_at, matter_type=item.matter_type, title=title, content=content,
-                    category=item.category, street=item.street, group_size=item.group_size, status=status,
-                    registered_unit=registered_unit, registered_by=actor, repeat_of=repeat_of,
-                    closed_at=now if status == Case.Status.CLOSED else None, closed_reason=closed_reason,
-                    created_at=now, updated_at=now)
+        case = instance_new(Case, {
+            "number": number, "query_code_hash": token_hash(query_code), "channel": item.channel,
+            "received_at": item.received_at, "matter_type": item.matter_type, "title": title, "content": content,
+            "category_id": item.category.pk if item.category else None,
+            "street_id": item.street.pk if item.street else None, "group_size": item.group_size,
+            "status": status, "registered_unit_id": registered_unit.pk if registered_unit else None,
+            "registered_by_id": actor.pk, "closed_at": now if status == Case.Status.CLOSED else None,
+            "closed_reason": closed_reason, "created_at": now, "updated_at": now})
+        if item.category is not None:
+            case.category = item.category
+        if item.street is not None:
+            case.street = item.street
+        if repeat_of is not None:
+            case.repeat_of = repeat_of
         cases.append(case)
         repeats.append(repeat_of)
         outcomes.append(BatchRegistered(case=case, query_code=query_code, linked_to=linked_to, warnings=warnings))
@@ -325,6 +341,7 @@ def _register_chunk(*, actor: Any, petitions: Sequence[BatchPetition],
     insert_many(CaseEvent, events)
     insert_many(CaseDeadline, deadlines)
     audit_record_many(actor=actor, action="case.create", objects=audits)
+    repeats_mark_pending(case_ids=[case.pk for case in cases])  # indexed at the next look-up
     return outcomes
 
 
