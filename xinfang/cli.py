@@ -41,9 +41,15 @@ def main() -> None:
         argv[1] = argv[1].replace("-", "_")
         # `xinfang import`: a command module cannot be named after the keyword.
         argv[1] = COMMAND_ALIASES.get(argv[1], argv[1])
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as exc:
+        # A missing key or a bad setting: the operator needs the sentence, not Django's traceback.
+        print(f"xinfang: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

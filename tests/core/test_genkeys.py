@@ -98,3 +98,14 @@ def test_the_command_runs_before_django_has_keys(tmp_path, how):
     assert again.returncode == 0
     assert "kept" in again.stdout
     assert (data / "field.key").read_text(encoding="ascii") == field
+
+
+def test_a_missing_key_is_one_clear_sentence_not_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("XINFANG_SECRET_KEY", "XINFANG_FIELD_KEY", "DJANGO_SETTINGS_MODULE")}
+    env["XINFANG_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "xinfang.cli", "check"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert "xinfang genkeys" in done.stderr
+    assert "Traceback" not in done.stderr
