@@ -30,6 +30,19 @@ def pytest_report_header(config):  # noqa: ANN001
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language (zh-hans) and leaves it so: a request to an English page
+    activates English for the thread, and the management commands and services of the next test would
+    otherwise speak English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _allow_purge_after_transactional_tests(request):
     """Tests that commit (transactional_db, live_server) end with a flush; on SQLite the flush DELETEs the
     append-only tables, which the triggers refuse. Empty them with the guard off first."""
