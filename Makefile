@@ -68,6 +68,7 @@ bench: venv
 	$(X) bench lifecycle --json reports/bench-lifecycle.json
 	$(X) bench pages --json reports/bench-pages.json
 	$(X) bench import --json reports/bench-import.json
+	$(X) bench nlp --cases 100000 --json reports/bench-nlp-100k.json
 
 lock:
 	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock

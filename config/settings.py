@@ -55,8 +55,13 @@ INSTALLED_APPS = [
     "xinfang.reference",
     "xinfang.imports",
     "xinfang.nlp",
+    "xinfang.repeats",
     "xinfang.api",
     "xinfang.open311",
+    "xinfang.exports",
+    "xinfang.governance",
+    "xinfang.grassroots",
+    "xinfang.petitioners",
 ]
 
 MIDDLEWARE = [
@@ -99,9 +104,9 @@ TEMPLATES = [
 DATABASE_URL: str = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'xinfang.sqlite3'}"
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("XINFANG_DB_CONN_MAX_AGE", 60, minimum=0))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db["CONN_MAX_AGE"] = 0 if _db["NAME"] == ":memory:" else _db["CONN_MAX_AGE"]
     # Django's SQLite backend plus a cross-process queue for write transactions (xinfang/core/sqlite/base.py).
     _db["ENGINE"] = "xinfang.core.sqlite"
+    _db["CONN_MAX_AGE"] = 0 if _db["NAME"] == ":memory:" else _db["CONN_MAX_AGE"]
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].update(
         {
@@ -236,6 +241,35 @@ SPECTACULAR_SETTINGS = {
         "DeadlineKindEnum": "xinfang.cases.models.CaseDeadline.Kind",
         "DocumentKindEnum": "xinfang.cases.models.CaseDocument.Kind",
         "UnitKindEnum": "xinfang.accounts.models.Unit.Kind",
+        "CalendarDayKindEnum": "xinfang.deadlines.models.CalendarDay.Kind",
+        # Mediation and grassroots work (docs/grassroots.md): several of its fields are called status, kind, outcome.
+        "DisputeStatusEnum": "xinfang.grassroots.models.Dispute.Status",
+        "DisputeRiskEnum": "xinfang.grassroots.models.Dispute.Risk",
+        "DisputeSourceEnum": "xinfang.grassroots.models.Dispute.Source",
+        "MediationKindEnum": "xinfang.grassroots.models.Mediation.Kind",
+        "MediationStatusEnum": "xinfang.grassroots.models.Mediation.Status",
+        "MediationOutcomeEnum": "xinfang.grassroots.models.Mediation.Outcome",
+        "MediationParticipantKindEnum": "xinfang.grassroots.models.MediationParticipant.Kind",
+        "FollowUpMethodEnum": "xinfang.grassroots.models.MediationFollowUp.Method",
+        "FollowUpResultEnum": "xinfang.grassroots.models.MediationFollowUp.Result",
+        "VisitKindEnum": "xinfang.grassroots.models.Visit.Kind",
+        "VisitFindingStatusEnum": "xinfang.grassroots.models.VisitFinding.Status",
+        "ReceptionDayStatusEnum": "xinfang.grassroots.models.ReceptionDay.Status",
+        "PartyRoleEnum": "xinfang.grassroots.models.Party.Role",
+        # Two choice sets answer as "status": the case's and an export job's (xinfang/exports).
+        "CaseStatusEnum": "xinfang.cases.models.Case.Status",
+        "ExportStatusEnum": "xinfang.exports.models.ExportJob.Status",
+        # The backlog register and supervision (docs/governance.md): more fields called status, kind, outcome.
+        "BacklogOutcomeEnum": "xinfang.governance.models.BacklogEntry.Outcome",
+        "BacklogSourceEnum": "xinfang.governance.models.BacklogEntry.Source",
+        "BacklogNoteKindEnum": "xinfang.governance.models.BacklogNote.Kind",
+        "AfterCareKindEnum": "xinfang.governance.models.AfterCareTask.Kind",
+        "AfterCareStatusEnum": "xinfang.governance.models.AfterCareTask.Status",
+        "SupervisionStatusEnum": "xinfang.governance.models.SupervisionOrder.Status",
+        "SupervisionGroundsEnum": "xinfang.governance.models.SupervisionOrder.Grounds",
+        "SupervisionReviewEnum": "xinfang.governance.models.SupervisionReply.Review",
+        # Case links (docs/petitioners.md): another field called kind.
+        "CaseLinkKindEnum": "xinfang.petitioners.models.CaseLink.Kind",
     },
 }
 
@@ -265,6 +299,14 @@ XINFANG: dict[str, Any] = {
     "UPLOAD_MAX_FILES": env_int("XINFANG_UPLOAD_MAX_FILES", 5, minimum=1, maximum=50),
     # Outbound SMS/email gateway: a dotted path to a class implementing MessageGateway.
     "MESSAGE_GATEWAY": env_str("XINFANG_MESSAGE_GATEWAY", "xinfang.notifications.gateways.LogOnlyGateway"),
+    # Exports of case lists (docs/export.md): masked exports up to this many rows download at once, larger
+    # ones (and every full export) run in the background; the most rows of one export; hours a file is kept.
+    "EXPORT_DIRECT_MAX_ROWS": env_int("XINFANG_EXPORT_DIRECT_MAX_ROWS", 2000, minimum=0, maximum=20000),
+    "EXPORT_MAX_ROWS": env_int("XINFANG_EXPORT_MAX_ROWS", 200_000, minimum=1, maximum=1_000_000),
+    "EXPORT_KEEP_HOURS": env_int("XINFANG_EXPORT_KEEP_HOURS", 24, minimum=1, maximum=24 * 7),
+    # Category suggestions (docs/nlp.md): below this many confirmed cases the trained classifier is not
+    # used (nor trained) and each category's keywords suggest instead.
+    "NLP_MIN_LABELLED": env_int("XINFANG_NLP_MIN_LABELLED", 200, minimum=2),
 }
 
 LOGGING = {

@@ -21,6 +21,13 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Attachments and imports a test uploads (the fuzzer too) go to the test's own directory, never var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_DIR = tmp_path / "data"
+
+
 @pytest.fixture
 def flow(personas, district, categories) -> Flow:
     return Flow(personas=personas, district=district, categories=categories)

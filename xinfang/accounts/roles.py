@@ -17,8 +17,11 @@ ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMI
 # Permission codenames live on cases.Case (Meta.permissions) unless prefixed with another app label.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.REGISTRAR: ["cases.register_case", "cases.view_case"],
+    # exports.export_full: a case list with clear ID and phone numbers, with a stated reason (docs/export.md):
+    # the bureau officer only, whose lists span the district and who may reveal a single number on the case
+    # page as well (cases.reveal_personal_data); never a unit's staff, nor leaders, who may not reveal.
     Role.OFFICER: ["cases.register_case", "cases.view_case", "cases.route_case", "cases.decide_review",
-                   "cases.reveal_personal_data"],
+                   "cases.reveal_personal_data", "exports.export_full"],
     Role.HANDLER: ["cases.view_case", "cases.handle_case"],
     Role.UNIT_HEAD: ["cases.view_case", "cases.handle_case", "cases.approve_extension",
                      "cases.reveal_personal_data"],
@@ -32,3 +35,40 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SECURITY_ADMIN: ["accounts.view_user", "accounts.change_user"],
     Role.AUDIT_ADMIN: ["core.view_auditentry"],
 }
+
+# Governance of hard cases (docs/governance.md): the backlog register and supervision. Leaders take charge
+# of backlog cases (包案, 信访工作条例 Art. 18 ¶2) and may supervise; the bureau enters cases on the register,
+# sets its rules and supervises (Art. 38 ¶2, Art. 40 ¶1); the units' staff reply to orders on their unit
+# (Art. 40 ¶4). What each sees is still the case gateway's (access.py).
+_GOVERNANCE_PERMISSIONS: dict[str, list[str]] = {
+    Role.REGISTRAR: ["governance.view_backlog", "governance.view_supervision"],
+    Role.OFFICER: ["governance.view_backlog", "governance.register_backlog", "governance.view_backlogrule",
+                   "governance.change_backlogrule", "governance.view_supervision", "governance.issue_supervision"],
+    Role.LEADER: ["governance.view_backlog", "governance.lead_backlog", "governance.view_supervision",
+                  "governance.issue_supervision"],
+    Role.HANDLER: ["governance.view_backlog", "governance.view_supervision", "governance.reply_supervision"],
+    Role.UNIT_HEAD: ["governance.view_backlog", "governance.view_supervision", "governance.reply_supervision"],
+}
+for _role, _permissions in _GOVERNANCE_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_permissions]
+
+# Mediation and grassroots work (xinfang/grassroots, docs/grassroots.md). Kept as its own table, added to
+# the roles above. Which records each member sees is decided by the unit tree (grassroots/selectors.py):
+# the bureau and the leaders see the district's, everyone else their own unit's and the units below it.
+# Turning a dispute, a visit's finding or a reception into a case also needs cases.register_case.
+GRASSROOTS_PERMISSIONS: dict[str, list[str]] = {
+    # Registrars work at the bureau and at the service points (家门口服务点): intake, disputes, mediation.
+    Role.REGISTRAR: ["grassroots.view_grassroots", "grassroots.record_dispute", "grassroots.mediate",
+                     "grassroots.record_visit", "grassroots.record_reception"],
+    Role.OFFICER: ["grassroots.view_grassroots", "grassroots.record_dispute", "grassroots.mediate",
+                   "grassroots.record_visit", "grassroots.schedule_reception", "grassroots.record_reception"],
+    # 上门办信: the handler visits the petitioner of a case of the unit.
+    Role.HANDLER: ["grassroots.view_grassroots", "grassroots.record_dispute", "grassroots.mediate",
+                   "grassroots.record_visit"],
+    Role.UNIT_HEAD: ["grassroots.view_grassroots", "grassroots.record_dispute", "grassroots.mediate",
+                     "grassroots.record_visit", "grassroots.record_reception"],
+    # 信访工作条例 Art. 18 ¶2: leaders receive the public on set days and go down to the grassroots (下访).
+    Role.LEADER: ["grassroots.view_grassroots", "grassroots.record_visit", "grassroots.record_reception"],
+}
+for _role, _permissions in GRASSROOTS_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_permissions]

@@ -9,7 +9,14 @@ from xinfang.api.schema import DocsView, SchemaView
 urlpatterns = [
     path("", include("xinfang.accounts.api_urls")),
     path("", include("xinfang.cases.api_urls")),
+    path("", include("xinfang.notifications.api_urls")),
+    path("", include("xinfang.reference.api_urls")),
+    path("", include("xinfang.imports.api_urls")),
     path("portal/", include("xinfang.portal.api_urls")),
+    path("exports/", include("xinfang.exports.api_urls")),
+    path("governance/", include("xinfang.governance.api_urls")),
+    path("grassroots/", include("xinfang.grassroots.api_urls")),
+    path("petitioners/", include("xinfang.petitioners.api_urls")),
     # An external system checks its API key (X-API-Key): docs/open311.md.
     path("client/", ApiClientSelfApi.as_view(), name="api-client-self"),
     # The OpenAPI 3 schema and Swagger UI over it, served offline (xinfang/api/schema.py says who may read them).

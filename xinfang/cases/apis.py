@@ -19,18 +19,20 @@ from rest_framework.views import APIView
 
 from xinfang.accounts.access import access_case, cases_visible_to
 from xinfang.accounts.models import Unit
+from xinfang.api.pagination import MAX_ID as PAGINATION_MAX_ID
+from xinfang.api.pagination import PAGE_PARAMETERS, page_data, page_window
 from xinfang.api.schema import error_responses
 from xinfang.cases import serializers as s
 from xinfang.cases import services
 from xinfang.cases.filters import CaseFilterSet
 from xinfang.cases.models import Case, Category
 from xinfang.cases.selectors import case_deadlines_map, case_detail_queryset
+from xinfang.cases.selectors_inbox import DEFAULT_SORT, SORT_CHOICES, cases_ordered, sort_parse
 from xinfang.core.audit import audit_record
 from xinfang.core.errors import NotFound, ValidationFailed
 
-# The largest primary key a 64-bit column holds. A larger id in a URL or query names nothing; SQLite
-# raises OverflowError on it in a foreign-key lookup and both databases refuse it as an OFFSET (500s).
-MAX_ID = 2**63 - 1
+# The largest primary key a 64-bit column holds (xinfang/api/pagination.py says why it matters).
+MAX_ID = PAGINATION_MAX_ID
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -41,7 +43,8 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
     return dict(serializer.validated_data)
 
 
-def _unit_by_code(code: str, field: str) -> Unit:
+def unit_by_code(code: str, field: str) -> Unit:
+    """The active unit ``code`` named in field ``field`` of a request body; a 400 naming the field if none."""
     unit = Unit.objects.filter(code=code, active=True).first()
     if unit is None:
         raise ValidationFailed(_("未知的单位代码：%(c)s") % {"c": code}, errors={field: [_("未知的单位代码。")]})
@@ -78,14 +81,31 @@ CASE_LIST_PARAMETERS = [
     _filter_parameter("matter_type", "The matter type."),
     _filter_parameter("overdue", "1 or true: a deadline of the case is overdue and still open."),
     OpenApiParameter("received_from", OpenApiTypes.DATE, OpenApiParameter.QUERY,
-                     description="Received on or after this day (local time)."),
+                     description="Received on or after this day (local time); 1900-01-01 to 2999-12-31."),
     OpenApiParameter("received_to", OpenApiTypes.DATE, OpenApiParameter.QUERY,
-                     description="Received on or before this day (local time); not before received_from."),
-    OpenApiParameter("limit", OpenApiTypes.INT, OpenApiParameter.QUERY,
-                     description="Page size, 50 by default; clamped to 1–200."),
-    OpenApiParameter("offset", OpenApiTypes.INT, OpenApiParameter.QUERY,
-                     description="Rows to skip; a negative offset counts as 0."),
+                     description="Received on or before this day (local time); not before received_from; "
+                                 "1900-01-01 to 2999-12-31."),
+    *PAGE_PARAMETERS,
 ]
+
+
+def sort_parameter(default: str) -> OpenApiParameter:
+    """``?sort=``: the sortable columns of the list pages (``number``, ``-received``, ``deadline`` …)."""
+    return OpenApiParameter("sort", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=list(SORT_CHOICES),
+                            description=f"A column to sort by, as on the page; a leading - sorts descending. "
+                                        f"Default: {default}. Ties are broken by id.")
+
+
+def sort_from(params: Any, *, default: str) -> str:
+    """The ``sort`` parameter: one of ``SORT_CHOICES`` (the page's whitelist) or absent; anything else
+    is a 400 here (the page silently falls back to its default)."""
+    value = params.get("sort")
+    if value is None:
+        return default
+    if value not in SORT_CHOICES:
+        raise ValidationFailed(_("排序参数无效。"), errors={"sort": [_("排序参数无效。")]})
+    return sort_parse(value, default=default)
+
 
 # An action answers the case as its detail, or — when the action took the case out of the caller's
 # scope — only what the caller already knew (``_CaseActionApi.post``).
@@ -110,10 +130,10 @@ class CaseListCreateApi(APIView):
             category = Category.objects.filter(code=data["category"], active=True).first()
             if category is None:
                 raise ValidationFailed(_("未知的分类代码。"), errors={"category": [_("未知的分类代码。")]})
-        street = _unit_by_code(data["street"], "street") if data["street"] else None
-        accused_units = [_unit_by_code(code, "accused_units") for code in data["accused_units"]]
+        street = unit_by_code(data["street"], "street") if data["street"] else None
+        accused_units = [unit_by_code(code, "accused_units") for code in data["accused_units"]]
         accused_persons = [
-            {**p, "unit": _unit_by_code(p["unit"], "accused_persons") if p["unit"] else None}
+            {**p, "unit": unit_by_code(p["unit"], "accused_persons") if p["unit"] else None}
             for p in data["accused_persons"]
         ]
         repeat_of = None
@@ -147,27 +167,21 @@ class CaseListCreateApi(APIView):
             status=201,
         )
 
-    @extend_schema(operation_id="cases_list", parameters=CASE_LIST_PARAMETERS,
+    @extend_schema(operation_id="cases_list", parameters=[*CASE_LIST_PARAMETERS, sort_parameter(DEFAULT_SORT)],
                    responses={200: s.CaseListOut, **error_responses(400, 401, 403)})
     def get(self, request: Request) -> Response:
         params = request.query_params
-        # The same filter as the staff list page; ``dict()`` keeps the last value of a repeated parameter,
-        # as this endpoint always read them.
-        filterset = CaseFilterSet(params.dict(), queryset=cases_visible_to(request.user))
+        # The same filter as the staff list page, read the same way: a repeated ``status`` means any of
+        # them (as comma-separated values do); other repeated parameters count with their last value.
+        filterset = CaseFilterSet(params, queryset=cases_visible_to(request.user))
         if not filterset.is_valid():
             raise ValidationFailed(_("查询参数有误。"), errors=filterset.errors)
-        queryset = filterset.qs.select_related("category", "street", "handling_unit")
-        try:
-            limit = min(max(int(params.get("limit", 50)), 1), 200)
-            offset = max(int(params.get("offset", 0)), 0)
-        except ValueError:
-            raise ValidationFailed(_("limit 和 offset 必须是整数。")) from None
-        if offset > MAX_ID - limit:  # an OFFSET beyond 64 bits was a database error (500)
-            raise ValidationFailed(_("offset 过大。"), errors={"offset": [_("offset 过大。")]})
-        total = queryset.count()
-        rows = queryset.order_by("-received_at", "-id")[offset:offset + limit]
-        return Response({"count": total, "limit": limit, "offset": offset,
-                         "results": [s.case_list_data(c) for c in rows]})
+        window = page_window(params)
+        sort = sort_from(params, default=DEFAULT_SORT)
+        total = filterset.qs.count()
+        rows = cases_ordered(filterset.qs, sort=sort).select_related("category", "street", "handling_unit")
+        return Response(page_data(total=total, window=window,
+                                  results=[s.case_list_data(c) for c in rows[window.offset:window.stop]]))
 
 
 class CaseDetailApi(APIView):
@@ -211,7 +225,7 @@ class CaseRouteApi(_CaseActionApi):
     input_serializer = s.RouteIn
 
     def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
-        unit = _unit_by_code(data["unit"], "unit")
+        unit = unit_by_code(data["unit"], "unit")
         services.case_route(case=case, unit=unit, mode=data["mode"], actor=user, note=data["note"])
 
 

@@ -36,6 +36,9 @@ from xinfang.cases.models import CaseDeadline, CasePetitioner
 from xinfang.core.crypto import lookup_hash
 
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+# The dates a list can be filtered by: far wider than any petition, narrow enough for every date maths.
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2999, 12, 31)
 _TRUE = ("1", "true")
 
 
@@ -94,10 +97,17 @@ class CaseFilterSet:
         if not text:
             return None
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             self.errors.setdefault(name, []).append(_("日期格式应为 年-月-日，例如 2026-10-09。"))
             return None
+        if not DATE_MIN <= day <= DATE_MAX:
+            # 0001-01-01 at local midnight is a moment before year 1 in UTC, and 9999-12-31 has no next day:
+            # both were server errors (tests/api/test_fuzz.py).
+            self.errors.setdefault(name, []).append(
+                _("日期须在%(a)s至%(b)s之间。") % {"a": DATE_MIN.isoformat(), "b": DATE_MAX.isoformat()})
+            return None
+        return day
 
     @staticmethod
     def _day_start(day: date) -> datetime:

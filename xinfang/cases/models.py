@@ -21,6 +21,9 @@ class Category(models.Model):
                                      verbose_name=_("默认责任单位"))
     active = models.BooleanField(_("启用"), default=True)
     sort = models.IntegerField(_("排序"), default=0)
+    # The keyword rules that suggest this category until the trained classifier takes over (xinfang/nlp,
+    # docs/nlp.md): words separated by spaces, commas or new lines; the name counts as one of them.
+    keywords = models.TextField(_("关键词"), blank=True, default="")
 
     class Meta:
         ordering = ["sort", "code"]

@@ -204,6 +204,10 @@ SORTS: dict[str, str] = {
 DEFAULT_SORT = "-received"
 
 
+# Every value ``sort`` may take (the API declares them; the pages fall back to the default on others).
+SORT_CHOICES: tuple[str, ...] = tuple(key for name in SORTS for key in (name, f"-{name}"))
+
+
 def sort_parse(value: Any, *, default: str = DEFAULT_SORT) -> str:
     """A whitelisted sort key (``number``, ``-received`` …); unknown keys give ``default``."""
     text = value.strip() if isinstance(value, str) else ""
@@ -294,12 +298,19 @@ def case_rows_queryset(queryset: QuerySet) -> QuerySet:
 def case_page_ids(queryset: QuerySet, *, sort: str, page: Any, per_page: int = PAGE_SIZE) -> tuple[Page, list[int]]:
     """The page ``page`` of ``queryset`` sorted by ``sort`` (already whitelisted), as ids: a count and one
     ordered query of ids. Sorting by deadline annotates the next deadline on the whole filtered set."""
+    ids_query = cases_ordered(queryset, sort=sort).values_list("pk", flat=True)
+    page_obj = Paginator(ids_query, per_page).get_page(page)
+    return page_obj, list(page_obj.object_list)
+
+
+def cases_ordered(queryset: QuerySet, *, sort: str) -> QuerySet:
+    """``queryset`` in the order of ``sort`` (already whitelisted), ties broken by id: the order of the
+    list pages, their export and the API lists. Sorting by deadline annotates the next deadline on the
+    whole filtered set."""
     ordered = queryset
     if sort.lstrip("-") == "deadline":
         ordered = ordered.annotate(next_due=Subquery(_next_duty().values("due_date")[:1]))
-    ids_query = ordered.order_by(*_ordering(sort)).values_list("pk", flat=True)
-    page_obj = Paginator(ids_query, per_page).get_page(page)
-    return page_obj, list(page_obj.object_list)
+    return ordered.order_by(*_ordering(sort))
 
 
 def cases_for_ids(queryset: QuerySet, ids: Sequence[int]) -> list[Case]:
@@ -309,6 +320,17 @@ def cases_for_ids(queryset: QuerySet, ids: Sequence[int]) -> list[Case]:
         return []
     by_id = {c.pk: c for c in case_rows_queryset(queryset.filter(pk__in=list(ids)))}
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def case_rows_window(queryset: QuerySet, *, sort: str, offset: int, limit: int) -> tuple[int, list[CaseRow]]:
+    """The rows ``offset`` to ``offset + limit`` of ``queryset`` sorted by ``sort``, and the total: the API's
+    page of a list (limit/offset) with the same rows, order and deadlines as the page's. Four queries."""
+    total = queryset.count()
+    ids = list(cases_ordered(queryset, sort=sort).values_list("pk", flat=True)[offset:offset + limit]) \
+        if offset < total else []
+    today = timezone.localdate()
+    soon = due_soon_days()
+    return total, [case_row(case, today=today, soon_days=soon) for case in cases_for_ids(queryset, ids)]
 
 
 def case_list_page(queryset: QuerySet, *, sort: str, page: Any, per_page: int = PAGE_SIZE) -> tuple[Page, list[CaseRow]]:

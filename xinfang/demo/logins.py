@@ -29,6 +29,8 @@ DISTRICT_ACCOUNTS: list[tuple[str, str, str | None]] = [
 ]
 HANDLER_PREFIX = "handler-"
 HEAD_PREFIX = "head-"
+# Registrars at a neighbourhood service point (家门口服务站): the grassroots demo (xinfang/demo/grassroots.py).
+POINT_PREFIX = "point-"
 
 
 def handler_username(unit_code: str) -> str:
@@ -37,6 +39,10 @@ def handler_username(unit_code: str) -> str:
 
 def head_username(unit_code: str) -> str:
     return f"{HEAD_PREFIX}{unit_code.lower()}"
+
+
+def point_username(unit_code: str) -> str:
+    return f"{POINT_PREFIX}{unit_code.lower()}"
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,8 @@ def demo_logins() -> list[DemoLogin]:
     of each unit in the unit tree's order. Empty when the demo was never loaded."""
     fixed = [name for name, _role, _unit in DISTRICT_ACCOUNTS]
     users = list(User.objects.filter(Q(username__in=fixed) | Q(username__startswith=HANDLER_PREFIX)
-                                     | Q(username__startswith=HEAD_PREFIX))
+                                     | Q(username__startswith=HEAD_PREFIX)
+                                     | Q(username__startswith=POINT_PREFIX))
                  .select_related("unit").order_by("unit__sort", "unit__code", "username"))
     rank = {name: index for index, name in enumerate(fixed)}
     users.sort(key=lambda u: (0, rank[u.username], "") if u.username in rank else (1, u.unit.sort if u.unit else 0,

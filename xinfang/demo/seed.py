@@ -50,6 +50,8 @@ from xinfang.deadlines.services import deadlines_mark_overdue
 from xinfang.demo import texts
 from xinfang.demo.district import District, district_create
 from xinfang.demo.generator import PetitionGenerator
+from xinfang.demo.governance import governance_demo_seed
+from xinfang.demo.grassroots import GRASSROOTS_CASES, MIN_CASES, demo_grassroots
 from xinfang.demo.logins import (
     DEMO_PASSWORD,
     DISTRICT_ACCOUNTS,
@@ -264,6 +266,19 @@ def _summary(plans: list[CasePlan], users: DemoUsers, district: District, starte
     return summary
 
 
+def _grassroots_seed(*, district: District, users: DemoUsers, generator: PetitionGenerator, now: datetime) -> None:
+    """Mediation and grassroots work (xinfang/demo/grassroots.py), after the petitions' history."""
+    demo_grassroots(district=district, generator=generator, now=now, registrar=users.registrar,
+                    officer=users.officer, handlers=users.handlers, heads=users.heads)
+
+
+def _governance_seed(*, users: DemoUsers, now: datetime, seed: int) -> None:
+    """The backlog register with its leaders in charge, and supervision orders (xinfang/demo/governance.py),
+    after the petitions' history; a random stream of its own, so the rest of the demo stays as it was."""
+    governance_demo_seed(now=now, rng=random.Random(seed + 6), officer=users.officer,
+                         leader=User.objects.get(username="leader"), handlers=users.handlers, heads=users.heads)
+
+
 def demo_seed(*, cases: int = 300, seed: int = 2026, now: datetime | None = None) -> DemoSummary:
     """Create the demo district (units, categories, street routes), its users and ``cases`` petitions
     spread over the ~10 months before ``now``, all in one transaction. The same ``seed`` gives the same
@@ -278,11 +293,17 @@ def demo_seed(*, cases: int = 300, seed: int = 2026, now: datetime | None = None
             district = district_create()
             users = demo_users_create(district=district, generator=generator)
         planner = Planner(district=district, rng=rng, generator=generator, now=now, calendar=work_calendar())
-        plans = planner.plans(cases)
+        # The grassroots demo (service points, disputes, mediations, visits, reception days) registers a few
+        # cases of its own: the planner makes that many fewer, so the demo has the number asked for.
+        grassroots = GRASSROOTS_CASES if cases >= MIN_CASES else 0
+        plans = planner.plans(cases - grassroots)
         _Replay(users=users, generator=generator, rng=rng, district=district).run(plans, now=now)
+        if grassroots:
+            _grassroots_seed(district=district, users=users, generator=generator, now=now)
         with clock_at(now):
             case_close_expired(today=timezone.localdate(now))
             deadlines_mark_overdue(today=timezone.localdate(now))
+        _governance_seed(users=users, now=now, seed=seed)
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).update(
             status=OutboxMessage.Status.SENT, sent_at=F("created_at"))
         return _summary(plans, users, district, started)

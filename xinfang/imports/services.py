@@ -96,6 +96,16 @@ class ImportReport:
             self.errors.append(RowError(self.file, row, column, str(message)))
 
 
+def import_report_summary(report: ImportReport) -> dict[str, Any]:
+    """What an import found and did, as plain values (the result page keeps it in the session; the API
+    answers it)."""
+    return {"file": report.file, "source": report.source, "rows": report.rows, "new": report.new,
+            "already": report.already, "linked": report.linked, "written": report.written,
+            "first": report.numbers[0] if report.numbers else "", "last": report.numbers[1] if report.numbers else "",
+            "error_total": report.error_total,
+            "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors]}
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

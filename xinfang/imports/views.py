@@ -8,13 +8,8 @@ deleted after the import or when the preview shows errors. Stale files are swept
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import time
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,27 +22,13 @@ from xinfang.core.pages import staff_page
 from xinfang.imports.forms import ImportConfirmForm, ImportUploadForm
 from xinfang.imports.mapping import mappings_shipped
 from xinfang.imports.reader import WEB_MAX_BYTES, WEB_MAX_ROWS
-from xinfang.imports.services import ImportReport, import_analyse, import_run
+from xinfang.imports.services import ImportReport, import_analyse, import_report_summary, import_run
+from xinfang.imports.uploads import upload_path, upload_store
 
 REGISTER = "cases.register_case"
 SESSION_KEY = "imports_pending"
 RESULT_KEY = "imports_result"
-KEEP_SECONDS = 24 * 3600
 PREVIEW_ROWS = 10
-
-
-def upload_dir() -> Path:
-    folder = Path(settings.DATA_DIR) / "imports"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
-
-
-def _sweep(folder: Path) -> None:
-    """Uploads previewed but never confirmed are removed after a day."""
-    cutoff = time.time() - KEEP_SECONDS
-    for old in folder.glob("*"):
-        if old.is_file() and old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
 
 
 @staff_page(REGISTER)
@@ -59,31 +40,20 @@ def upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _upload_page(request, form, status=400)
-    upload_file = form.cleaned_data["file"]
     key = form.cleaned_data["mapping"]
     mapping = mappings_shipped()[key]
-    folder = upload_dir()
-    _sweep(folder)
-    token = secrets.token_hex(16)
-    suffix = Path(upload_file.name).suffix.lower()
-    target = folder / f"{token}{suffix}"
-    digest = hashlib.sha256()
-    with target.open("wb") as handle:
-        for chunk in upload_file.chunks():
-            digest.update(chunk)
-            handle.write(chunk)
-    target.chmod(0o600)
-    name = Path(upload_file.name).name[:200]
-    report = import_analyse(path=target, mapping=mapping, file_name=name, preview_rows=PREVIEW_ROWS,
-                            max_bytes=WEB_MAX_BYTES, max_rows=WEB_MAX_ROWS, file_hash=digest.hexdigest())
+    stored = upload_store(form.cleaned_data["file"])
+    token = stored.token
+    report = import_analyse(path=stored.path, mapping=mapping, file_name=stored.name, preview_rows=PREVIEW_ROWS,
+                            max_bytes=WEB_MAX_BYTES, max_rows=WEB_MAX_ROWS, file_hash=stored.sha256)
     can_confirm = report.ok and report.new > 0
     if can_confirm:
         pending = request.session.get(SESSION_KEY, {})
         pending = dict(list(pending.items())[-4:])  # at most five previews waiting per session
-        pending[token] = {"hash": report.file_hash, "mapping": key, "name": name, "suffix": suffix}
+        pending[token] = {"hash": report.file_hash, "mapping": key, "name": stored.name, "suffix": stored.suffix}
         request.session[SESSION_KEY] = pending
     else:
-        target.unlink(missing_ok=True)
+        stored.path.unlink(missing_ok=True)
     return render(request, "imports/preview.html", {
         "report": report, "mapping": mapping, "mapping_key": key, "can_confirm": can_confirm,
         "confirm_form": ImportConfirmForm(initial={"token": token}), "fields": _preview_fields(),
@@ -103,7 +73,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     token = form.cleaned_data["token"]
     pending.pop(token, None)
     request.session[SESSION_KEY] = pending
-    target = upload_dir() / f"{token}{entry['suffix']}"
+    target = upload_path(token, entry["suffix"])
     if not target.is_file():
         messages.error(request, _("预览已失效或不属于您，请重新上传文件。"))
         return redirect("imports:upload")
@@ -131,11 +101,7 @@ def result(request: HttpRequest) -> HttpResponse:
 
 
 def _result_summary(report: ImportReport) -> dict[str, Any]:
-    return {"file": report.file, "source": report.source, "rows": report.rows, "new": report.new,
-            "already": report.already, "linked": report.linked, "written": report.written,
-            "first": report.numbers[0] if report.numbers else "", "last": report.numbers[1] if report.numbers else "",
-            "error_total": report.error_total,
-            "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors]}
+    return import_report_summary(report)
 
 
 def _preview_fields() -> list[tuple[str, str]]:

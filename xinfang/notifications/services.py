@@ -60,6 +60,17 @@ def notify_bureau(*, case: Any, kind: str, text: str) -> int:
     return _notify(_recipients_of_bureau(case=case), case=case, kind=kind, text=text)
 
 
+def notify_users(*, users: list[Any], kind: str, text: str, case: Any = None) -> int:
+    """Named staff (a leader in charge, an order's issuer, a unit's staff for an order on the unit): the
+    active ones, and about a case only those the gateway lets see it."""
+    from xinfang.accounts.access import cases_visible_to
+
+    chosen = list({u.pk: u for u in users if u is not None and u.is_active}.values())
+    if case is not None:
+        chosen = [u for u in chosen if cases_visible_to(u).filter(pk=case.pk).exists()]
+    return _notify(chosen, case=case, kind=kind, text=text)
+
+
 def notify_overdue(*, case: Any, deadline: Any) -> int:
     text = f"{case.number} {deadline.get_kind_display()}已逾期（{deadline.due_date:%Y-%m-%d}）"
     if deadline.kind == "route_by":
@@ -117,3 +128,34 @@ def outbox_deliver(*, limit: int = 200) -> int:
         OutboxMessage.objects.filter(id=message.id).update(status=OutboxMessage.Status.SENT, sent_at=timezone.now())
         sent += 1
     return sent
+
+
+def notification_mark_read(*, user: Any, notification_id: Any) -> Notification:
+    """Mark one of ``user``'s (visible) notifications read; already read stays as it was. Anything else
+    is ``NotFound``, another user's notification included."""
+    from xinfang.core.errors import NotFound
+    from xinfang.notifications.selectors import notifications_visible
+
+    try:
+        pk = int(notification_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    notification = notifications_visible(user=user).filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if notification is None:
+        raise NotFound()
+    if notification.read_at is None:
+        now = timezone.now()
+        # Conditional: a second click (or a second tab) keeps the first time.
+        if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+            notification.read_at = now
+        else:
+            notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: Any) -> int:
+    """Mark every unread (visible) notification of ``user`` read; returns how many."""
+    from xinfang.notifications.selectors import notifications_visible
+
+    ids = notifications_visible(user=user).filter(read_at__isnull=True).values("pk")
+    return Notification.objects.filter(pk__in=ids).update(read_at=timezone.now())

@@ -93,13 +93,16 @@ class CategoryForm(forms.Form):
     sort = forms.IntegerField(label=_("排序"), initial=0, min_value=-32768, max_value=32767)
     active = forms.BooleanField(label=_("启用"), required=False, initial=True,
                                 help_text=_("停用后登记时不再提供该分类；已有的信访事项不受影响。"))
+    keywords = forms.CharField(
+        label=_("关键词"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("登记时据以推荐本分类的词语，用空格、逗号或换行分隔；分类名称本身也算一个。已确认分类的事项足够多、训练了分类模型后，改由模型推荐。"))
 
     def __init__(self, *args: Any, category: Category | None = None, **kwargs: Any):
         if category is not None and "initial" not in kwargs:
             kwargs["initial"] = {"code": category.code, "name": category.name,
                                  "parent": str(category.parent_id or ""),
                                  "default_unit": str(category.default_unit_id or ""),
-                                 "sort": category.sort, "active": category.active}
+                                 "sort": category.sort, "active": category.active, "keywords": category.keywords}
         super().__init__(*args, **kwargs)
         self.category = category
         self.fields["parent"] = TreeChoiceField(rows=category_tree(), empty_label=_("（无，作为一级分类）"),
@@ -108,7 +111,7 @@ class CategoryForm(forms.Form):
         self.fields["default_unit"] = TreeChoiceField(
             rows=_unit_rows(keep=keep), empty_label=_("（未设置，由信访办人工转送）"), label=_("默认责任单位"),
             help_text=_("登记时按分类推荐的承办单位；某街道另有设置的，以街道设置为准。"))
-        order = ["code", "name", "parent", "default_unit", "sort", "active"]
+        order = ["code", "name", "parent", "default_unit", "sort", "active", "keywords"]
         if category is None:
             del self.fields["active"]
             order.remove("active")

@@ -168,7 +168,8 @@ def category_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             category = category_create(actor=request.user, code=data["code"], name=data["name"],
-                                       parent=data["parent"], default_unit=data["default_unit"], sort=data["sort"])
+                                       parent=data["parent"], default_unit=data["default_unit"], sort=data["sort"],
+                                       keywords=data["keywords"])
         except ValidationFailed as exc:
             form_add_service_errors(form, exc)
         else:
@@ -204,7 +205,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             category_update(category=category, actor=request.user, code=data["code"], name=data["name"],
                             parent=data["parent"], default_unit=data["default_unit"], sort=data["sort"],
-                            active=data["active"])
+                            active=data["active"], keywords=data["keywords"])
         except ValidationFailed as exc:
             form_add_service_errors(form, exc)
         else:

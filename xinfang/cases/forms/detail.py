@@ -16,9 +16,9 @@ from xinfang.accounts.access import unit_is_accused_in
 from xinfang.accounts.models import Unit
 from xinfang.cases.documents import DRAFT_PLACEHOLDER
 from xinfang.cases.models import Case
-from xinfang.cases.selectors import category_default_unit
 from xinfang.cases.services.handling import LEGAL_CHANNELS
 from xinfang.deadlines.rules import MAX_EXTENSION_DAYS
+from xinfang.nlp.selectors import CategorySuggestion, UnitSuggestion, category_suggest, unit_suggest
 
 
 def _textarea(rows: int = 4) -> forms.Textarea:
@@ -38,13 +38,20 @@ def route_units_offered(case: Case) -> list[Unit]:
     return list(queryset.order_by("path"))
 
 
-def route_unit_suggested(case: Case) -> Unit | None:
-    """The default unit of the case's category and street (DOMAIN.md "Categories"), unless it may not
-    receive the case."""
-    unit = category_default_unit(category=case.category, street=case.street)
-    if unit is None or not unit.active or unit.kind == Unit.Kind.BUREAU or unit_is_accused_in(unit=unit, case=case):
-        return None
-    return unit
+def route_suggestion(case: Case) -> tuple[UnitSuggestion, CategorySuggestion | None]:
+    """The responsible unit to suggest for ``case`` (xinfang/nlp): the routing table of its category and
+    street (DOMAIN.md "Categories") corrected by the history of confirmed routings — for a case without a
+    category, of the category suggested from its text (returned too). Never a unit that may not receive
+    the case: inactive, the bureau, or accused in it (信访工作条例 Art. 30 ¶3)."""
+    category_suggestion = None
+    category = case.category
+    if category is None:
+        category_suggestion = category_suggest(title=case.title, content=case.content)
+        category = category_suggestion.category
+    unit = unit_suggest(category=category, street=case.street,
+                        allowed=lambda u: not unit_is_accused_in(unit=u, case=case),
+                        category_suggested=case.category is None and category is not None)
+    return unit, category_suggestion
 
 
 class RouteForm(forms.Form):
@@ -65,10 +72,19 @@ class RouteForm(forms.Form):
         field.queryset = Unit.objects.filter(active=True)
         offered = route_units_offered(case)
         field.widget.choices = [("", str(field.empty_label))] + [(u.pk, u.name) for u in offered]
-        suggested = route_unit_suggested(case)
+        # Shown above the form (nlp/_route_suggestion.html) and preselected; the view records whether the
+        # officer kept it.
+        self.suggestion, self.category_suggestion = route_suggestion(case)
+        suggested = self.suggestion.unit
         if suggested is not None:
             self.initial.setdefault("unit", suggested.pk)
-            field.help_text = _("按分类和街道的默认责任单位，建议：%(u)s") % {"u": suggested.name}
+            field.help_text = _("建议：%(u)s%(why)s") % {"u": suggested.name, "why": self.suggestion.reason}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The suggestion shown with the form goes with what was chosen, for the view to record.
+        data["suggestion"] = self.suggestion
+        return data
 
 
 class AcceptForm(forms.Form):

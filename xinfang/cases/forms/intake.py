@@ -225,11 +225,18 @@ class IntakeForm(forms.Form):
         self.fields["street"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
             kind=Unit.Kind.STREET, active=True).order_by("code")
         self.fields["accused_units"].queryset = Unit.objects.filter(active=True).order_by("path")  # type: ignore[attr-defined]
-        # The suggested responsible unit follows the category and street as they are chosen (htmx).
-        suggest = {"hx-get": reverse("cases:intake_suggested_unit"), "hx-trigger": "change",
-                   "hx-include": "#id_category, #id_street", "hx-target": "#suggested-unit"}
-        self.fields["category"].widget.attrs.update(suggest)
-        self.fields["street"].widget.attrs.update(suggest)
+        # The suggested category and responsible unit follow the text, category and street as they are
+        # typed and chosen (htmx; xinfang/nlp). POST with these four fields only: a petition's words never
+        # go into a URL. One request at a time, the newest queued behind the one in flight, so that an older
+        # answer never overwrites a newer one (typing, then accepting the suggestion).
+        suggest = {"hx-post": reverse("cases:intake_suggested_unit"), "hx-trigger": "change",
+                   "hx-include": "#id_title, #id_content, #id_category, #id_street",
+                   "hx-params": "title,content,category,street", "hx-target": "#suggested-unit",
+                   "hx-encoding": "application/x-www-form-urlencoded", "hx-sync": "#suggested-unit:queue last"}
+        for name in ("category", "street", "title", "content"):
+            self.fields[name].widget.attrs.update(suggest)
+        for name in ("title", "content"):
+            self.fields[name].widget.attrs["hx-trigger"] = "change, keyup changed delay:1s"
         max_bytes, max_files = upload_limits()
         self.fields["attachments"].help_text = _(
             "可上传 %(types)s，最多%(files)d个，每个不超过%(mb)s MB。提交出错时须重新选择附件（浏览器不保留已选文件）。"

@@ -22,9 +22,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xinfang.cases.models import Case, CaseDocument
-from xinfang.cases.services.events import case_event_append
+from xinfang.cases.services.events import case_event_append, not_allowed
 from xinfang.cases.services.registration import RegistrationResult, case_register
-from xinfang.core.errors import ValidationFailed
+from xinfang.core.errors import Forbidden, ValidationFailed
 
 ATTACHMENT_FIELD = "attachments"
 _HEAD_BYTES = 16
@@ -180,3 +180,36 @@ def case_register_with_attachments(*, attachments: Sequence[Any] = (), **registr
             storage.delete(name)
         raise
     return result
+
+
+def case_attachments_add(*, case: Case, files: Sequence[Any], actor: Any) -> list[CaseDocument]:
+    """Attachments of a petition registered without them (``POST /api/v1/cases/`` takes JSON, so an API
+    client registers first and sends the files next): for whoever may register petitions, while the case
+    is still 待转送交办 (``registered``) — the files belong to the registration, as at intake, not to the
+    handling. Checked like at intake (type and content, size, at most ``UPLOAD_MAX_FILES`` per petition
+    in all); all or nothing, and no file is left in storage when the transaction fails."""
+    if not actor.has_perm("cases.register_case"):
+        raise Forbidden(_("您没有登记附件的权限。"))
+    if not files:
+        message = _("请选择要上传的附件。")
+        raise ValidationFailed(message, errors={ATTACHMENT_FIELD: [message]})
+    attachments_validate(files)
+    _max_bytes, max_files = upload_limits()
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            # Locked: a routing at the same moment either waits for the files or makes this a clear 409.
+            current = Case.objects.select_for_update().get(pk=case.pk)
+            if current.status != Case.Status.REGISTERED:
+                raise not_allowed(current, _("登记附件"))
+            existing = CaseDocument.objects.filter(case=current, kind=CaseDocument.Kind.ATTACHMENT).count()
+            if existing + len(files) > max_files:
+                message = _("最多上传%(n)d个附件。") % {"n": max_files}
+                raise ValidationFailed(message, errors={ATTACHMENT_FIELD: [message]})
+            documents = case_attachments_store(case=current, files=files, actor=actor, stored=stored)
+    except BaseException:
+        storage = CaseDocument._meta.get_field("file").storage
+        for name in stored:
+            storage.delete(name)
+        raise
+    return documents

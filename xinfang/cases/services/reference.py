@@ -51,24 +51,27 @@ def _code_check(code: str, *, exclude: int | None = None) -> None:
 
 
 def category_create(*, actor: Any, code: str, name: str, parent: Category | None = None,
-                    default_unit: Unit | None = None, sort: int = 0) -> Category:
+                    default_unit: Unit | None = None, sort: int = 0, keywords: str = "") -> Category:
     """Add a category to the taxonomy, with its default responsible unit (may be left empty: the bureau
-    then routes by hand)."""
+    then routes by hand) and the keywords that suggest it at intake (xinfang/nlp)."""
     _code_check(code)
     _unit_check(default_unit, field="default_unit")
     with transaction.atomic():
         category = Category.objects.create(code=code, name=name, parent=parent, default_unit=default_unit,
-                                           sort=sort)
+                                           sort=sort, keywords=keywords.strip())
         audit_record(actor=actor, action="category.create", obj=category,
                      detail={"code": code, "name": name, "parent": parent.code if parent else None,
-                             "default_unit": default_unit.code if default_unit else None})
+                             "default_unit": default_unit.code if default_unit else None,
+                             "keywords": keywords.strip()})
     return category
 
 
 def category_update(*, category: Category, actor: Any, code: str, name: str, parent: Category | None,
-                    default_unit: Unit | None, sort: int = 0, active: bool = True) -> Category:
+                    default_unit: Unit | None, sort: int = 0, active: bool = True,
+                    keywords: str | None = None) -> Category:
     """Change a category: name, code, place in the tree (no cycles), default responsible unit, order,
-    and whether it is offered at intake (``active``; categories are never deleted, cases keep theirs)."""
+    whether it is offered at intake (``active``; categories are never deleted, cases keep theirs) and its
+    keywords (None: unchanged)."""
     _code_check(code, exclude=category.pk)
     _parent_check(category, parent)
     if default_unit is not None and default_unit.pk != category.default_unit_id:
@@ -76,13 +79,17 @@ def category_update(*, category: Category, actor: Any, code: str, name: str, par
     with transaction.atomic():
         current = Category.objects.select_for_update().get(pk=category.pk)
         before = {"code": current.code, "name": current.name, "parent": current.parent_id,
-                  "default_unit": current.default_unit_id, "sort": current.sort, "active": current.active}
+                  "default_unit": current.default_unit_id, "sort": current.sort, "active": current.active,
+                  "keywords": current.keywords}
+        keywords = current.keywords if keywords is None else keywords.strip()
         current.code, current.name, current.sort, current.active = code, name, sort, active
         current.parent = parent
         current.default_unit = default_unit
-        current.save(update_fields=["code", "name", "parent", "default_unit", "sort", "active"])
+        current.keywords = keywords
+        current.save(update_fields=["code", "name", "parent", "default_unit", "sort", "active", "keywords"])
         after = {"code": code, "name": name, "parent": parent.pk if parent else None,
-                 "default_unit": default_unit.pk if default_unit else None, "sort": sort, "active": active}
+                 "default_unit": default_unit.pk if default_unit else None, "sort": sort, "active": active,
+                 "keywords": keywords}
         changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         audit_record(actor=actor, action="category.update", obj=current, detail={"changes": changes})
     category.refresh_from_db()

@@ -30,6 +30,7 @@ from xinfang.core.idnumber import (
 )
 from xinfang.deadlines.rules import MAX_REPRESENTATIVES
 from xinfang.deadlines.services import deadline_open
+from xinfang.repeats.services import repeats_mark_pending
 
 # Crockford's base32 without I, L, O, U: nothing to misread on the phone. 16 characters = 80 bits.
 QUERY_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -376,6 +377,8 @@ def _case_register_write(*, actor: Any, channel: str, received_at: datetime, mat
             case_event_append(case=case, actor=actor, action="repeat_of", at=now,
                               note=_("重复信访，原事项 %(n)s") % {"n": repeat_of.number}, data={"case": repeat_of.pk})
     audit_record(actor=actor, action="case.create", obj=case, detail={"status": status, "force_new": force_new})
+    # The repeat index learns of the case in this transaction (one tiny row; indexed at the next look-up).
+    repeats_mark_pending(case_ids=[case.pk])
     return RegistrationResult(case=case, query_code=query_code, linked_to=linked_to, warnings=warnings)
 
 

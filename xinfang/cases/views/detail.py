@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import PurePosixPath
 from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -33,7 +31,6 @@ from xinfang.cases import services
 from xinfang.cases.documents import (
     ISSUED_KINDS,
     decision_draft,
-    document_build_docx,
     document_content_disposition,
     document_number,
     reply_draft,
@@ -49,11 +46,22 @@ from xinfang.cases.forms.detail import (
     RouteForm,
 )
 from xinfang.cases.models import Case, CaseDeadline, CaseDocument
-from xinfang.cases.services.handling import LEGAL_CHANNELS, case_handled_by
+from xinfang.cases.selectors_actions import case_actions_allowed, case_related_visible
+from xinfang.cases.selectors_documents import (
+    attachment_download_name,
+    attachment_open,
+    case_attachment,
+    case_document_issued,
+    document_print,
+)
+from xinfang.cases.services.handling import LEGAL_CHANNELS
 from xinfang.core.audit import audit_record
 from xinfang.core.errors import InvalidTransition, ValidationFailed
 from xinfang.core.pages import form_add_service_errors, staff_page
 from xinfang.deadlines.rules import KINDS, RULES
+from xinfang.governance.selectors import case_governance
+from xinfang.grassroots.selectors import case_grassroots
+from xinfang.nlp.services import suggestion_record
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Deadlines this close are shown as "due soon".
@@ -79,20 +87,38 @@ EVENT_LABELS: dict[str, Any] = {
     "repeat_of": gettext_lazy("重复信访"),
     "not_accepted_again": gettext_lazy("不再受理"),
     "deadline_overdue": gettext_lazy("期限超期"),
+    # Case links set by a bureau officer (xinfang/petitioners).
+    "case_link": gettext_lazy("关联事项"),
+    "case_unlink": gettext_lazy("取消关联"),
+    # Governance (xinfang/governance): the backlog register and supervision.
+    "backlog_registered": gettext_lazy("列入积案台账"),
+    "backlog_leader_assigned": gettext_lazy("确定包案领导"),
+    "backlog_team_changed": gettext_lazy("调整化解专班"),
+    "backlog_plan_updated": gettext_lazy("制定化解方案"),
+    "backlog_milestone_added": gettext_lazy("增加工作节点"),
+    "backlog_milestone_done": gettext_lazy("完成工作节点"),
+    "backlog_progress": gettext_lazy("化解进展"),
+    "backlog_meeting": gettext_lazy("会商协调"),
+    "backlog_hearing": gettext_lazy("听证"),
+    "backlog_closed": gettext_lazy("积案化解办结"),
+    "aftercare_added": gettext_lazy("安排疏导帮扶救助"),
+    "aftercare_done": gettext_lazy("疏导帮扶救助落实"),
+    "supervision_issued": gettext_lazy("督办"),
+    "supervision_replied": gettext_lazy("督办回复"),
+    "supervision_closed": gettext_lazy("督办办结"),
+    "supervision_returned": gettext_lazy("督办回复被退回"),
+    "supervision_listed": gettext_lazy("挂牌督办"),
+    "supervision_overdue": gettext_lazy("督办逾期未回复"),
+    # Mediation and grassroots work (xinfang/grassroots).
+    "grassroots_origin": gettext_lazy("由基层工作转入"),
+    "grassroots_visit": gettext_lazy("走访"),
+    "mediation_opened": gettext_lazy("开始调解"),
+    "mediation_concluded": gettext_lazy("调解终结"),
 }
 
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _open_deadline(case: Case, kind: str) -> CaseDeadline | None:
-    return next((d for d in case.deadlines.all() if d.kind == kind and not d.cancelled), None)
-
-
-def _window_open(case: Case, kind: str, today: date) -> bool:
-    deadline = _open_deadline(case, kind)
-    return deadline is None or today <= deadline.due_date
 
 
 # --- Actions -----------------------------------------------------------------------------------------
@@ -117,12 +143,18 @@ class CaseAction:
         return f"cases:case_{self.name}"
 
 
+def _route(case: Case, user: Any, data: dict[str, Any]) -> Case:
+    """转送交办, then record whether the officer kept the suggested unit or corrected it (the feedback
+    of xinfang/nlp, written beside the case; the case is changed by ``case_route`` alone)."""
+    routed = services.case_route(case=case, unit=data["unit"], mode=data["mode"], actor=user, note=data["note"])
+    suggestion_record(case=routed, actor=user, unit=data.get("suggestion"), chosen_unit=data["unit"])
+    return routed
+
+
 ACTIONS: dict[str, CaseAction] = {
     action.name: action
     for action in (
-        CaseAction("route", gettext_lazy("转送交办"), RouteForm,
-                   lambda case, user, d: services.case_route(case=case, unit=d["unit"], mode=d["mode"], actor=user,
-                                                             note=d["note"]),
+        CaseAction("route", gettext_lazy("转送交办"), RouteForm, _route,
                    gettext_lazy("已转送交办。"), submit=gettext_lazy("转送交办")),
         CaseAction("accept", gettext_lazy("受理"), AcceptForm,
                    lambda case, user, d: services.case_accept(case=case, actor=user, note=d["note"]),
@@ -156,34 +188,6 @@ ACTIONS: dict[str, CaseAction] = {
                    drafted="re_review"),
     )
 }
-
-
-def case_actions_allowed(*, user: Any, case: Case, today: date | None = None) -> list[str]:
-    """The actions ``user`` may take on ``case`` now, in the order the page shows them. It mirrors the
-    checks of the services (which still decide) so that the page offers nothing that will be refused."""
-    today = today or timezone.localdate()
-    status = case.status
-    allowed: list[str] = []
-    if status in (Case.Status.REGISTERED, Case.Status.OBJECTED) and user.has_perm("cases.route_case"):
-        allowed.append("route")
-    if status == Case.Status.ROUTED and case_handled_by(user=user, case=case):
-        allowed += ["accept", "refuse"]
-        # 信访工作条例 Art. 23 ¶3: an objection only within 5 working days of receipt.
-        if _window_open(case, "object_by", today):
-            allowed.append("object")
-    if status == Case.Status.ACCEPTED:
-        if case_handled_by(user=user, case=case):
-            allowed.append("reply")
-        # Art. 34: one extension, approved by the head, before the handling deadline has passed.
-        if (not case.extension_days and _window_open(case, "decide_by", today)
-                and case_handled_by(user=user, case=case, perm="cases.approve_extension")):
-            allowed.append("extend")
-    if user.has_perm("cases.decide_review"):
-        if status == Case.Status.REVIEW_REQUESTED:
-            allowed.append("review_decide")
-        elif status == Case.Status.RE_REVIEW_REQUESTED:
-            allowed.append("re_review_decide")
-    return allowed
 
 
 def _draft(action: CaseAction, case: Case, outcome: str) -> str:
@@ -241,16 +245,6 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
     ]
 
 
-def case_related_visible(*, user: Any, case: Case) -> list[Case]:
-    """The original of a repeat petition and the petitions linked to this one, as far as ``user`` may
-    see them (through the gateway, one query)."""
-    related = Q(repeat_of_id=case.pk)
-    if case.repeat_of_id:
-        related |= Q(pk=case.repeat_of_id)
-    return list(cases_visible_to(user).filter(related).exclude(pk=case.pk)
-                .only("id", "number", "title", "status", "received_at", "repeat_of_id").order_by("received_at", "id"))
-
-
 def _render_page(request: HttpRequest, case: Case, *, bound: dict[str, forms.Form] | None = None,
                  status: int = 200) -> HttpResponse:
     user: Any = request.user
@@ -286,6 +280,10 @@ def _render_page(request: HttpRequest, case: Case, *, bound: dict[str, forms.For
         "action_forms": action_forms,
         "can_reveal": user.has_perm("cases.reveal_personal_data"),
         "legal_channel": LEGAL_CHANNELS.get(case.legal_channel or "", ""),
+        # The backlog entry and supervision orders of the case (xinfang/governance): one query.
+        "governance": case_governance(user=user, case=case),
+        # Its disputes, mediations, visits and receptions (xinfang/grassroots): one query.
+        "grassroots": case_grassroots(user=user, case=case),
     }
     return render(request, "cases/detail/page.html", context, status=status)
 
@@ -382,13 +380,8 @@ def document_docx(request: HttpRequest, pk: int, doc_id: int) -> HttpResponse:
     """GET /cases/<pk>/documents/<doc_id>.docx: an issued notice or opinion in official-letter layout,
     built from its ``CaseDocument`` row; audited as a print (SECURITY.md 8)."""
     case = access_case(user=request.user, case_id=pk, action="case.print", detail=True)
-    document = (CaseDocument.objects.select_related("created_by__unit")
-                .filter(case=case, pk=doc_id, kind__in=ISSUED_KINDS).first())
-    if document is None:
-        raise Http404
-    content = document_build_docx(case=case, document=document)
-    audit_record(actor=request.user, action="case.print", obj=case,
-                 detail={"document": document.pk, "kind": document.kind})
+    document = case_document_issued(case=case, doc_id=doc_id)
+    content = document_print(actor=request.user, case=case, document=document)
     response = HttpResponse(content, content_type=DOCX_TYPE)
     response["Content-Disposition"] = document_content_disposition(case=case, document=document)
     return response
@@ -400,15 +393,9 @@ def document_file(request: HttpRequest, pk: int, doc_id: int) -> HttpResponse:
     """GET /cases/<pk>/documents/<doc_id>/file: an attachment, as a download under a generated name and
     never rendered inline (SECURITY.md 14); audited."""
     case = access_case(user=request.user, case_id=pk, action="case.document.read")
-    document = CaseDocument.objects.filter(case=case, pk=doc_id, kind=CaseDocument.Kind.ATTACHMENT).first()
-    if document is None or not document.file:
-        raise Http404
-    suffix = PurePosixPath(document.original_name or document.file.name).suffix.lower()
-    if not suffix[1:].isalnum() or len(suffix) > 6:
-        suffix = ""
-    audit_record(actor=request.user, action="case.document.read", obj=case, detail={"document": document.pk})
-    response = FileResponse(document.file.open("rb"), as_attachment=True,
-                            filename=f"{case.number}-{_('附件')}-{document.pk}{suffix}",
+    document = case_attachment(case=case, doc_id=doc_id)
+    response = FileResponse(attachment_open(actor=request.user, case=case, document=document), as_attachment=True,
+                            filename=attachment_download_name(case=case, document=document),
                             content_type="application/octet-stream")
     # A streamed response: staff_page's signature speaks of HttpResponse, Django serves both alike.
     return cast(HttpResponse, response)

@@ -27,13 +27,14 @@ from xinfang.cases.forms.intake import (
     PetitionerLookupForm,
 )
 from xinfang.cases.models import Case, Category
-from xinfang.cases.selectors import category_default_unit
 from xinfang.cases.selectors_petitioners import PetitionerMatch, petitioner_lookup
 from xinfang.cases.services.attachments import case_register_with_attachments
 from xinfang.cases.services.registration import query_code_format
 from xinfang.core.errors import ValidationFailed
 from xinfang.core.pages import staff_page
 from xinfang.deadlines.rules import MAX_REPRESENTATIVES
+from xinfang.nlp.selectors import category_suggest, unit_suggest
+from xinfang.nlp.services import suggestion_record
 
 PERMISSION = "cases.register_case"
 ROW_KINDS = {"petitioners": MAX_PETITIONERS, "representatives": MAX_REPRESENTATIVES}
@@ -67,7 +68,7 @@ def _page(request: HttpRequest, *, bundle: IntakeForms, lookup: PetitionerLookup
         "lookup": lookup,
         "matches": matches,
         "link_to": str(form["link_to"].value() or ""),
-        "suggested": _suggested(category, street),
+        "suggested": _suggested(category, street, title=form["title"].value(), content=form["content"].value()),
         "max_representatives": MAX_REPRESENTATIVES,
         # A server cannot put files back into a file input: name the ones to choose again.
         "files_dropped": [f.name for f in request.FILES.getlist("attachments")] if status == 400 else [],
@@ -96,6 +97,10 @@ def intake(request: HttpRequest) -> HttpResponse:
             bundle.add_service_errors(exc)
         else:
             case = result.case
+            # What the registrar did with the suggested category (accepted or corrected): the feedback of
+            # xinfang/nlp. Recorded beside the case, which it does not touch.
+            suggestion_record(case=case, actor=request.user, chosen_category=case.category,
+                              category=category_suggest(title=case.title, content=case.content))
             # The query code exists in clear only now (the database keeps its hash): shown once, here.
             messages.success(request, _(
                 "已登记，编号 %(number)s。查询码：%(code)s —— 请告知信访人，用于查询办理进度；查询码只显示这一次。"
@@ -141,23 +146,35 @@ def _pk(value: Any) -> int | None:
     return pk if pk > 0 else None
 
 
-def _suggested(category_value: Any, street_value: Any) -> dict[str, Any]:
-    """The default responsible unit of a category (and street): a suggestion for the officer who routes
-    the case (DOMAIN.md "Categories"), not a decision."""
+def _suggested(category_value: Any, street_value: Any, *, title: Any = "", content: Any = "") -> dict[str, Any]:
+    """Suggestions for the registrar and for the officer who will route the case, not decisions
+    (xinfang/nlp): the category from the petition's text (trained model, or keyword rules while too few
+    cases are confirmed), and the responsible unit of the chosen category — or of the suggested one while
+    none is chosen — in the street: the routing table (DOMAIN.md "Categories") corrected by the history
+    of confirmed routings."""
     category_pk, street_pk = _pk(category_value), _pk(street_value)
     category = Category.objects.select_related("default_unit").filter(pk=category_pk, active=True).first() \
         if category_pk else None
     street = Unit.objects.filter(pk=street_pk, kind=Unit.Kind.STREET).first() if street_pk else None
-    unit = category_default_unit(category=category, street=street) if category else None
-    by_street = unit is not None and category is not None and unit != category.default_unit
-    return {"category": category, "street": street, "unit": unit, "by_street": by_street}
+    category_suggestion = category_suggest(title=str(title or ""), content=str(content or ""))
+    basis = category or category_suggestion.category
+    unit_suggestion = unit_suggest(category=basis, street=street,
+                                   category_suggested=category is None and basis is not None)
+    return {"category": category, "street": street, "category_suggestion": category_suggestion,
+            "unit_suggestion": unit_suggestion}
 
 
 @staff_page(PERMISSION)
-@require_GET
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
 def intake_suggested_unit(request: HttpRequest) -> HttpResponse:
-    """The suggested responsible unit for the chosen category and street (htmx fragment)."""
-    context = {"suggested": _suggested(request.GET.get("category"), request.GET.get("street"))}
+    """The suggested category and responsible unit (htmx fragment). The petition's title and text are
+    read from a POST only: a petition's words never go into a URL or a server log line; a GET (category
+    and street alone) answers the unit only."""
+    data = request.POST if request.method == "POST" else request.GET
+    title = request.POST.get("title", "") if request.method == "POST" else ""
+    content = request.POST.get("content", "") if request.method == "POST" else ""
+    context = {"suggested": _suggested(data.get("category"), data.get("street"), title=title, content=content)}
     return render(request, "cases/intake/_suggested_unit.html", context)
 
 

@@ -1,5 +1,6 @@
-"""Case pages: the workbench (工作台) with its queues, the searchable case list, bulk routing and the
-.xlsx export of the current list (issue 3, "Inboxes" and "Search and lists").
+"""Case pages: the workbench (工作台) with its queues, the searchable case list and bulk routing (issue 3,
+"Inboxes" and "Search and lists"). The list's export form and its old address /cases/list/export.xlsx
+are served by ``xinfang/exports`` (issue 4, "Export").
 
 Thin views: the filter is ``CaseFilterSet`` (shared with the API), the queues and pages come from
 ``selectors_inbox``, every case from ``cases_visible_to`` / ``access_case``, every change from
@@ -10,17 +11,14 @@ Thin views: the filter is ``CaseFilterSet`` (shared with the API), the queues an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinfang.accounts.access import cases_visible_to
@@ -30,9 +28,6 @@ from xinfang.cases.models import Case, Petitioner
 from xinfang.cases.selectors_inbox import (
     SORTS,
     case_list_page,
-    case_page_ids,
-    case_row,
-    cases_for_ids,
     due_soon_days,
     inbox_counts,
     inbox_queue_cases,
@@ -40,13 +35,8 @@ from xinfang.cases.selectors_inbox import (
     sort_parse,
 )
 from xinfang.cases.services.bulk import cases_route_each
-from xinfang.core.audit import audit_record
 from xinfang.core.pages import staff_page
-
-# The export is built in memory; beyond this many rows it is cut and says so (narrow the filter instead).
-EXPORT_MAX_ROWS = 10_000
-EXPORT_CHUNK = 1000
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from xinfang.exports.views import export_form_context, export_list_xlsx
 
 
 def _partial(request: HttpRequest) -> bool:
@@ -220,9 +210,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "person_filters": _person_label(filterset),
         "clear_person_query": _query(params, id_hash=None, phone_hash=None, page=None),
-        "export_query": _query(params, page=None),
-        "export_capped": page.paginator.count > EXPORT_MAX_ROWS,
-        "export_max_rows": EXPORT_MAX_ROWS,
+        **export_form_context(request, params=params),
         **_table_context(request, page=page, rows=rows, params=params, sort=sort, base_url=reverse("cases:list")),
     }
     status = 400 if request.method == "POST" else 200
@@ -231,79 +219,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-# -- export ---------------------------------------------------------------------------------------
-
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    """Text that a spreadsheet would read as a formula (``=…``) is written as plain text."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
-
-
-# gettext_lazy by its own name: makemessages (xgettext) does not know an alias such as `_lazy`.
-EXPORT_COLUMNS = (
-    gettext_lazy("编号"), gettext_lazy("收到时间"), gettext_lazy("渠道"), gettext_lazy("事项类型"),
-    gettext_lazy("标题"), gettext_lazy("分类"), gettext_lazy("所属街道"), gettext_lazy("承办单位"),
-    gettext_lazy("状态"), gettext_lazy("下一期限"), gettext_lazy("期限暂定"), gettext_lazy("已逾期"),
-    gettext_lazy("信访人"), gettext_lazy("身份证号（脱敏）"), gettext_lazy("电话（脱敏）"),
-)
-
-
-@require_GET
-@staff_page("cases.view_case")
-def case_export(request: HttpRequest) -> HttpResponse:
-    """The current list (same filters and order) as .xlsx: personal data masked, at most
-    ``EXPORT_MAX_ROWS`` rows, audited with the filter and the row count (SECURITY.md 6, 8)."""
-    from openpyxl import Workbook
-
-    filterset = CaseFilterSet(request.GET, queryset=cases_visible_to(request.user))
-    if not filterset.is_valid():
-        messages.error(request, _("筛选条件有误，请修改后再导出。"))
-        return HttpResponseRedirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
-    sort = sort_parse(request.GET.get("sort"))
-    page, ids = case_page_ids(filterset.qs, sort=sort, page=1, per_page=EXPORT_MAX_ROWS)
-    total = page.paginator.count
-    capped = total > len(ids)
-    today = timezone.localdate()
-    soon = due_soon_days()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("信访事项"))
-    if capped:
-        sheet.append([_("共%(total)d件，超过导出上限，仅导出前%(n)d件；请缩小筛选范围后分批导出。")
-                      % {"total": total, "n": len(ids)}])
-    sheet.append([str(c) for c in EXPORT_COLUMNS])
-    local = timezone.get_current_timezone()
-    cases = (case for start in range(0, len(ids), EXPORT_CHUNK)
-             for case in cases_for_ids(filterset.qs, ids[start:start + EXPORT_CHUNK]))
-    for case in cases:
-        row = case_row(case, today=today, soon_days=soon)
-        people = row.petitioners
-        values = [
-            case.number, case.received_at.astimezone(local).strftime("%Y-%m-%d %H:%M"),
-            case.get_channel_display(), case.get_matter_type_display(), case.title,
-            case.category.name if case.category else "", case.street.name if case.street else "",
-            case.handling_unit.name if case.handling_unit else "", case.get_status_display(),
-            row.next_due.isoformat() if row.next_due else "", _("是") if row.next_due and row.provisional else "",
-            _("是") if row.tone == "late" else "",
-            "、".join(p.name for p in people),
-            # Masked forms only: the clear numbers are never decrypted for an export (SECURITY.md 6–7).
-            "、".join(p.id_masked for p in people if p.id_masked),
-            "、".join(p.phone_masked for p in people if p.phone_masked),
-        ]
-        sheet.append([_xlsx_cell(sheet, v) for v in values])
-    audit_record(actor=request.user, action="case.export", object_type="cases.case",
-                 detail={"filter": filterset.applied, "sort": sort, "rows": len(ids), "total": total,
-                         "capped": capped})
-    buffer = BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
-    return response
-
+# -- bulk routing ---------------------------------------------------------------------------------
 
 @require_POST
 @staff_page("cases.route_case")
@@ -330,6 +246,6 @@ def bulk_route(request: HttpRequest) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("", inbox, name="inbox"),
     path("list/", case_list, name="list"),
-    path("list/export.xlsx", case_export, name="export"),
+    path("list/export.xlsx", export_list_xlsx, name="export"),
     path("bulk-route/", bulk_route, name="bulk_route"),
 ]

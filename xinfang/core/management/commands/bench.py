@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xinfang.bench.runner import run_isolated
 
-BENCHMARKS = ["lifecycle", "pages", "import"]
+BENCHMARKS = ["lifecycle", "pages", "import", "nlp"]
 
 
 class Command(BaseCommand):
@@ -34,6 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=30, help="timed requests per page (pages)")
         parser.add_argument("--rows", type=int, default=20_000, help="rows of the generated ledger (import)")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--queries", type=int, default=1000, help="planted rewritten repeats (nlp)")
+        parser.add_argument("--exact-sample", type=int, default=200,
+                            help="rewrites also searched by brute force, the ceiling (nlp)")
+        parser.add_argument("--teddy", help="nlp: path of the Teddy Cup 2020 messages.csv mixed into the "
+                                            "background (default ../shared/data/teddy2020/; 'none': generated only)")
 
     def handle(self, *args, **options) -> None:
         if not os.environ.get("XINFANG_BENCH_CHILD"):
@@ -53,7 +58,12 @@ class Command(BaseCommand):
             if code:
                 sys.exit(code)
             return
-        if options["name"] == "import":
+        if options["name"] == "nlp":
+            from xinfang.repeats import bench as nlp
+
+            report = nlp.run(cases=options["cases"], queries=options["queries"], exact_sample=options["exact_sample"],
+                             seed=options["seed"], teddy_path=options["teddy"])
+        elif options["name"] == "import":
             from xinfang.bench import imports
 
             report = imports.run(rows=options["rows"], seed=options["seed"])

@@ -17,6 +17,23 @@
       });
     }
   });
+  // Fields that carry the list's current filter (the export form: <input data-follow-query>) follow the
+  // address when htmx filters, sorts or pages the list in place.
+  document.addEventListener("htmx:pushedIntoHistory", function () {
+    var query = window.location.search.replace(/^\?/, "");
+    document.querySelectorAll("input[data-follow-query]").forEach(function (input) { input.value = query; });
+  });
+  // One-click accept of a suggestion (xinfang/nlp): <button data-nlp-accept="id_category" data-value="7">
+  // sets that select and fires its change event (which asks htmx for the suggestions again).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-nlp-accept]");
+    if (!button) { return; }
+    var select = document.getElementById(button.dataset.nlpAccept);
+    if (!select) { return; }
+    select.value = button.dataset.value;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    select.focus();
+  });
   // Ask before a submit that cannot be undone: <form data-confirm="...">.
   document.addEventListener("submit", function (event) {
     var message = event.target.dataset && event.target.dataset.confirm;
