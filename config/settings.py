@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "xinfang.governance",
     "xinfang.grassroots",
     "xinfang.petitioners",
+    "xinfang.analytics",
+    "xinfang.alerts",
+    "xinfang.assessment",
 ]
 
 MIDDLEWARE = [

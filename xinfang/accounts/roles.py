@@ -72,3 +72,14 @@ GRASSROOTS_PERMISSIONS: dict[str, list[str]] = {
 }
 for _role, _permissions in GRASSROOTS_PERMISSIONS.items():
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_permissions]
+
+# Situation analysis, early warning and assessment (issue 7). Each table is owned by its app
+# (xinfang/analytics, xinfang/alerts, xinfang/assessment; docs/analytics.md, docs/alerts.md,
+# docs/assessment.md) and added to the roles above. What each member sees is still decided by the case
+# gateway (access.py) and, for unit roles, by their unit.
+ANALYTICS_PERMISSIONS: dict[str, list[str]] = {}
+ALERTS_PERMISSIONS: dict[str, list[str]] = {}
+ASSESSMENT_PERMISSIONS: dict[str, list[str]] = {}
+for _table in (ANALYTICS_PERMISSIONS, ALERTS_PERMISSIONS, ASSESSMENT_PERMISSIONS):
+    for _role, _permissions in _table.items():
+        ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_permissions]

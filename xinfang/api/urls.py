@@ -17,6 +17,10 @@ urlpatterns = [
     path("governance/", include("xinfang.governance.api_urls")),
     path("grassroots/", include("xinfang.grassroots.api_urls")),
     path("petitioners/", include("xinfang.petitioners.api_urls")),
+    # Issue 7: GET /api/v1/analytics/overview/, /api/v1/alerts/, /api/v1/assessment/ (docs/api.md).
+    path("", include("xinfang.analytics.api_urls")),
+    path("", include("xinfang.alerts.api_urls")),
+    path("", include("xinfang.assessment.api_urls")),
     # An external system checks its API key (X-API-Key): docs/open311.md.
     path("client/", ApiClientSelfApi.as_view(), name="api-client-self"),
     # The OpenAPI 3 schema and Swagger UI over it, served offline (xinfang/api/schema.py says who may read them).

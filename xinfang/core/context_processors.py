@@ -24,6 +24,9 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("grassroots:mediations", _("调解"), "grassroots.view_grassroots"),
     ("grassroots:visits", _("走访接访"), "grassroots.view_grassroots"),
     ("grassroots:points", _("服务点"), "grassroots.view_grassroots"),
+    ("analytics:overview", _("形势研判"), "analytics.view_analytics"),
+    ("alerts:list", _("预警"), "alerts.view_alert"),
+    ("assessment:scores", _("目标考核"), "assessment.view_assessment"),
     ("reference:units", _("基础数据"), "accounts.view_unit"),
     ("reference:calendar", _("节假日"), "deadlines.change_calendarday"),
 ]

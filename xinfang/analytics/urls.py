@@ -1,0 +1,7 @@
+"""/analytics/: pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "analytics"
+
+urlpatterns: list = []
