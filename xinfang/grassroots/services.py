@@ -17,7 +17,7 @@ recognised across both) and masked for display; the clear numbers are never writ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -29,21 +29,22 @@ from xinfang.accounts.access import cases_visible_to
 from xinfang.accounts.models import Unit, User
 from xinfang.cases.models import Case, Category
 from xinfang.cases.services.events import case_event_append
+from xinfang.cases.services.field_keys import rows_rekey
 from xinfang.cases.services.registration import (
     CLOCK_SKEW,
     ID_REASONS,
     PetitionerInput,
+    PreparedPerson,
     RegistrationResult,
     case_register,
+    person_prepare,
 )
 from xinfang.core.audit import audit_record
-from xinfang.core.crypto import current_key_id, decrypt, encrypt, key_id_of, lookup_hash
+from xinfang.core.crypto import decrypt
 from xinfang.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from xinfang.core.idnumber import (
     InvalidIdNumber,
-    id_number_mask,
     id_number_validate,
-    phone_mask,
     phone_normalize,
 )
 from xinfang.deadlines.rules import MAX_REPRESENTATIVES
@@ -197,14 +198,7 @@ def _place(*, actor: Any, unit: Unit | None, street: Unit | None, errors: dict[s
 @dataclass(frozen=True)
 class _PreparedParty:
     role: str
-    name: str
-    address: str
-    id_number_encrypted: str = ""
-    id_hash: str = ""
-    id_masked: str = ""
-    phone_encrypted: str = ""
-    phone_hash: str = ""
-    phone_masked: str = ""
+    person: PreparedPerson
 
 
 def _parties_check(parties: Sequence[PartyInput], errors: dict[str, list[str]], *, minimum: int, maximum: int,
@@ -234,23 +228,15 @@ def _parties_check(parties: Sequence[PartyInput], errors: dict[str, list[str]], 
                 errors.setdefault(f"{prefix}.phone", []).append(_("电话号码格式不正确。"))
         if errors:
             continue  # nothing is written; no need to encrypt
-        prepared.append(_PreparedParty(
-            role=role, name=name, address=address,
-            id_number_encrypted=encrypt(id_number, context=ID_CONTEXT) if id_number else "",
-            id_hash=lookup_hash(id_number, context="id") if id_number else "",
-            id_masked=id_number_mask(id_number) if id_number else "",
-            phone_encrypted=encrypt(phone, context=PHONE_CONTEXT) if phone else "",
-            phone_hash=lookup_hash(phone, context="phone") if phone else "",
-            phone_masked=phone_mask(phone) if phone else "",
-        ))
+        prepared.append(_PreparedParty(role=role, person=person_prepare(
+            PetitionerInput(name=name, address=address), id_number=id_number, phone=phone,
+            id_context=ID_CONTEXT, phone_context=PHONE_CONTEXT)))
     return prepared
 
 
 def _parties_write(prepared: Sequence[_PreparedParty], **owner: Any) -> None:
     Party.objects.bulk_create([
-        Party(position=index, role=p.role, name=p.name, address=p.address,
-              id_number_encrypted=p.id_number_encrypted, id_hash=p.id_hash, id_masked=p.id_masked,
-              phone_encrypted=p.phone_encrypted, phone_hash=p.phone_hash, phone_masked=p.phone_masked, **owner)
+        Party(position=index, role=p.role, **asdict(p.person), **owner)
         for index, p in enumerate(prepared)
     ])
 
@@ -861,26 +847,6 @@ def party_reveal(*, actor: Any, party: Party, reason: str) -> dict[str, str]:
 def parties_rekey(*, batch_size: int = 500) -> int:
     """After a field-key rotation (docs/security.md): re-encrypt and re-hash every party still on an old key,
     in batches that commit on their own (restartable, idempotent). Returns how many were rewritten."""
-    current = current_key_id()
     fields = (("id_number_encrypted", "id_hash", ID_CONTEXT, "id"),
               ("phone_encrypted", "phone_hash", PHONE_CONTEXT, "phone"))
-    rewritten = 0
-    last = 0
-    while True:
-        with transaction.atomic():
-            batch = list(Party.objects.select_for_update().filter(pk__gt=last).order_by("pk")[:batch_size])
-            if not batch:
-                break
-            last = batch[-1].pk
-            for party in batch:
-                updates: dict[str, str] = {}
-                for field, hash_field, context, hash_context in fields:
-                    token = getattr(party, field)
-                    if token and key_id_of(token) != current:
-                        clear = decrypt(token, context=context)
-                        updates[field] = encrypt(clear, context=context)
-                        updates[hash_field] = lookup_hash(clear, context=hash_context)
-                if updates:
-                    Party.objects.filter(pk=party.pk).update(**updates)
-                    rewritten += 1
-    return rewritten
+    return rows_rekey(Party, fields, batch_size=batch_size).rekeyed

@@ -9,9 +9,11 @@ service re-encrypts and re-hashes every petitioner still on an old key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Model
 
 from xinfang.cases.models import Petitioner
 from xinfang.core.audit import audit_record
@@ -30,13 +32,9 @@ class RekeyResult:
     already_current: int = 0
 
 
-def _needs_rekey(petitioner: Petitioner, current: str) -> bool:
-    return any(getattr(petitioner, field) and key_id_of(getattr(petitioner, field)) != current
-               for field, _h, _c, _hc in _FIELDS)
-
-
-def petitioners_rekey(*, batch_size: int = 500, actor: object = None) -> RekeyResult:
-    """Re-encrypt every petitioner's ID and phone with the current key and rewrite their look-up hashes.
+def rows_rekey(model: type[Model], fields: Sequence[tuple[str, str, str, str]], *, batch_size: int = 500) -> RekeyResult:
+    """Re-encrypt the ciphertext ``fields`` of every row of ``model`` still on an old key and rewrite their
+    look-up hashes. ``fields`` holds (ciphertext field, hash field, encryption context, hash context).
 
     Idempotent and restartable: a row is rewritten (ciphertexts and hashes together, in one UPDATE)
     only while one of its ciphertexts names another key, and each batch commits on its own, so an
@@ -46,23 +44,29 @@ def petitioners_rekey(*, batch_size: int = 500, actor: object = None) -> RekeyRe
     last_pk = 0
     while True:
         with transaction.atomic():
-            batch = list(Petitioner.objects.select_for_update().filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+            batch = list(model._default_manager.select_for_update().filter(pk__gt=last_pk).order_by("pk")[:batch_size])
             if not batch:
                 break
             last_pk = batch[-1].pk
-            for petitioner in batch:
-                if not _needs_rekey(petitioner, current):
+            for row in batch:
+                updates: dict[str, str] = {}
+                for field, hash_field, context, hash_context in fields:
+                    token = getattr(row, field)
+                    if token and key_id_of(token) != current:
+                        clear = decrypt(token, context=context)
+                        updates[field] = encrypt(clear, context=context)
+                        updates[hash_field] = lookup_hash(clear, context=hash_context)
+                if not updates:
                     result.already_current += 1
                     continue
-                updates: dict[str, str] = {}
-                for field, hash_field, context, hash_context in _FIELDS:
-                    token = getattr(petitioner, field)
-                    if not token:
-                        continue
-                    clear = decrypt(token, context=context)
-                    updates[field] = encrypt(clear, context=context)
-                    updates[hash_field] = lookup_hash(clear, context=hash_context)
-                Petitioner.objects.filter(pk=petitioner.pk).update(**updates)
+                model._default_manager.filter(pk=row.pk).update(**updates)
                 result.rekeyed += 1
-    audit_record(actor=actor, action="field_key.rotate", detail={"key": current, "rekeyed": result.rekeyed})
+    return result
+
+
+def petitioners_rekey(*, batch_size: int = 500, actor: object = None) -> RekeyResult:
+    """Re-encrypt every petitioner's ID and phone with the current key and rewrite their look-up hashes
+    (``rows_rekey``), then record the rotation in the audit log."""
+    result = rows_rekey(Petitioner, _FIELDS, batch_size=batch_size)
+    audit_record(actor=actor, action="field_key.rotate", detail={"key": current_key_id(), "rekeyed": result.rekeyed})
     return result

@@ -139,15 +139,18 @@ class PreparedPerson:
     phone_masked: str = ""
 
 
-def person_prepare(person: PetitionerInput, *, id_number: str, phone: str) -> PreparedPerson:
-    """The stored forms of a validated person (``id_number`` and ``phone`` already normalized)."""
+def person_prepare(person: PetitionerInput, *, id_number: str, phone: str,
+                   id_context: str = "petitioner.id_number", phone_context: str = "petitioner.phone") -> PreparedPerson:
+    """The stored forms of a validated person (``id_number`` and ``phone`` already normalized). The
+    encryption contexts name the column the ciphertext belongs to (a grassroots party's differ from a
+    petitioner's); the keyed hashes share one context per kind, so a party is found by the same number."""
     return PreparedPerson(
         name=person.name.strip(), address=(person.address or "").strip(),
         id_hash=lookup_hash(id_number, context="id") if id_number else "",
-        id_number_encrypted=encrypt(id_number, context="petitioner.id_number") if id_number else "",
+        id_number_encrypted=encrypt(id_number, context=id_context) if id_number else "",
         id_masked=id_number_mask(id_number) if id_number else "",
         phone_hash=lookup_hash(phone, context="phone") if phone else "",
-        phone_encrypted=encrypt(phone, context="petitioner.phone") if phone else "",
+        phone_encrypted=encrypt(phone, context=phone_context) if phone else "",
         phone_masked=phone_mask(phone) if phone else "",
     )
 
