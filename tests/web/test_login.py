@@ -124,6 +124,20 @@ def test_activity_keeps_the_session_alive(client, personas, settings):
             assert client.get("/").wsgi_request.user.is_authenticated
 
 
+def test_last_seen_is_written_at_most_once_a_minute(client, personas):
+    """A burst of requests (a page and its htmx fragments) does not save the session each time: the save of
+    a late fragment would race with a sign-out in another tab (HTTP 400)."""
+    from xinfang.accounts.middleware import LAST_SEEN_RESOLUTION
+
+    assert _login(client, "officer", PASSWORD).status_code == 302
+    first = client.get("/").wsgi_request.session["last_seen"]
+    moment = timezone.now() + timedelta(seconds=LAST_SEEN_RESOLUTION - 5)
+    with clock_at(moment):
+        assert client.get("/").wsgi_request.session["last_seen"] == first
+    with clock_at(moment + timedelta(seconds=10)):
+        assert client.get("/").wsgi_request.session["last_seen"] > first
+
+
 def test_logout_deletes_the_session_and_needs_post(client, personas):
     _login(client, "officer", PASSWORD)
     key = client.cookies["sessionid"].value

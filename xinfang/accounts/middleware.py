@@ -11,6 +11,11 @@ from django.utils import timezone
 
 from xinfang.core.audit import audit_record
 
+# ``last_seen`` is rewritten at most once a minute: the idle limit is measured in minutes, and a session that
+# is saved on every request races with a sign-out in another tab (Django answers the late save of a deleted
+# session with HTTP 400) and costs a write per request.
+LAST_SEEN_RESOLUTION = 60
+
 
 class SessionIdleTimeoutMiddleware:
     """Signs a session-authenticated user out when the last request is older than
@@ -28,6 +33,6 @@ class SessionIdleTimeoutMiddleware:
             if isinstance(last, int) and now - last > settings.SESSION_IDLE_SECONDS:
                 audit_record(actor=user, action="auth.logout", obj=user, detail={"reason": "idle"})
                 logout(request)
-            else:
+            elif not isinstance(last, int) or now - last >= LAST_SEEN_RESOLUTION:
                 session["last_seen"] = now
         return self.get_response(request)
