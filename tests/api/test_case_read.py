@@ -18,8 +18,8 @@ from xinfang.core.models import AuditEntry
 LIST_KEYS = {"id", "number", "title", "channel", "matter_type", "status", "received_at", "category", "street",
              "handling_unit"}
 # docs/lifecycle.md "API": the deadlines object has exactly these keys.
-DEADLINE_KEYS = {"route_by", "accept_by", "object_by", "decide_by", "review_request_by", "review_decide_by",
-                 "re_review_request_by", "re_review_decide_by"}
+DEADLINE_KEYS = {"route_by", "accept_by", "object_by", "decide_by", "report_by", "review_request_by",
+                 "review_decide_by", "re_review_request_by", "re_review_decide_by"}
 MASKED_ID = VALID_ID[:6] + "********" + VALID_ID[-4:]
 
 # Pinned query counts (measured on SQLite and PostgreSQL). Raise them only with a reason.

@@ -107,7 +107,9 @@ def test_route_in_assign_mode_records_the_mode(wf):
     case = wf.route(wf.register(), mode=Case.RouteMode.ASSIGN)
     case.refresh_from_db()
     assert case.route_mode == Case.RouteMode.ASSIGN
-    assert last_event(case).data == {"unit": "MH-FGJ", "mode": "assign"}
+    # 信访工作条例 Art. 22 (3): the time for the report of the result goes with the assignment
+    # (tests/cases/test_report_deadline.py).
+    assert last_event(case).data == {"unit": "MH-FGJ", "mode": "assign", "report_days": 75}
 
 
 def test_route_information_forwards_and_closes(wf, district):

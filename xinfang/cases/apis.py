@@ -226,7 +226,8 @@ class CaseRouteApi(_CaseActionApi):
 
     def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
         unit = unit_by_code(data["unit"], "unit")
-        services.case_route(case=case, unit=unit, mode=data["mode"], actor=user, note=data["note"])
+        services.case_route(case=case, unit=unit, mode=data["mode"], actor=user, note=data["note"],
+                            report_days=data["report_days"])
 
 
 class CaseAcceptApi(_CaseActionApi):
@@ -274,6 +275,16 @@ class CaseReReviewDecideApi(_CaseActionApi):
 
     def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
         services.case_re_review_decide(case=case, actor=user, outcome=data["outcome"], text=data["text"])
+
+
+class CaseAcceptNewFactsApi(_CaseActionApi):
+    """A repeat after re-review (closed as ``final_after_re_review``, Art. 36 ¶3) accepted as a new matter
+    because of new facts or reasons; the bureau officer only, with the statement (audited)."""
+
+    input_serializer = s.NewFactsIn
+
+    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+        services.case_accept_new_facts(case=case, actor=user, statement=data["statement"])
 
 
 class PetitionerRevealApi(APIView):

@@ -281,6 +281,7 @@ class CaseDeadline(models.Model):
         ACCEPT_BY = "accept_by", _("受理告知期限")
         OBJECT_BY = "object_by", _("异议期限")
         DECIDE_BY = "decide_by", _("办结期限")
+        REPORT_BY = "report_by", _("交办反馈期限")
         REVIEW_REQUEST_BY = "review_request_by", _("申请复查期限")
         REVIEW_DECIDE_BY = "review_decide_by", _("复查期限")
         RE_REVIEW_REQUEST_BY = "re_review_request_by", _("申请复核期限")

@@ -12,11 +12,12 @@ from django.utils import timezone
 from xinfang.accounts.access import cases_visible_to
 from xinfang.cases.models import Case, CaseDeadline
 from xinfang.cases.services.handling import case_handled_by
+from xinfang.cases.services.new_facts import OVERRIDE_PERMISSION, case_new_facts_overridable
 
 # Every workflow action of the case page, in the order the page shows them (and its URL names:
 # ``cases:case_<name>``; the API's are ``/api/v1/cases/{id}/<route>/``).
 CASE_ACTIONS: tuple[str, ...] = ("route", "accept", "refuse", "object", "extend", "reply", "review_decide",
-                                 "re_review_decide")
+                                 "re_review_decide", "accept_new_facts")
 
 
 def _open_deadline(case: Case, kind: str) -> CaseDeadline | None:
@@ -53,6 +54,9 @@ def case_actions_allowed(*, user: Any, case: Case, today: date | None = None) ->
             allowed.append("review_decide")
         elif status == Case.Status.RE_REVIEW_REQUESTED:
             allowed.append("re_review_decide")
+    # Art. 36 ¶3: a repeat after re-review is not accepted again, unless the bureau officer records new facts.
+    if case_new_facts_overridable(case) and user.has_perm(OVERRIDE_PERMISSION):
+        allowed.append("accept_new_facts")
     return allowed
 
 

@@ -43,10 +43,10 @@ PAGE_SIZE = 50
 BUREAU = "bureau"
 UNIT = "unit"
 ROUTABLE_STATUSES = (Case.Status.REGISTERED, Case.Status.OBJECTED)
-# The deadlines a unit answers for: the acceptance notice (信访工作条例 Art. 23 ¶3) and the decision
-# (Art. 34). The bureau follows every duty deadline of the district (supervision, Art. 38), as the overdue
-# notifications do.
-UNIT_DEADLINE_KINDS = ("accept_by", "decide_by")
+# The deadlines a unit answers for: the acceptance notice (信访工作条例 Art. 23 ¶3), the decision
+# (Art. 34) and, for an assigned matter, the report of its result (Art. 22 (3)). The bureau follows every
+# duty deadline of the district (supervision, Art. 38), as the overdue notifications do.
+UNIT_DEADLINE_KINDS = ("accept_by", "decide_by", "report_by")
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,14 @@ class CaseCreateIn(serializers.Serializer):
 class RouteIn(serializers.Serializer):
     unit = serializers.CharField(max_length=32)
     mode = serializers.ChoiceField(choices=Case.RouteMode.choices)
+    # 信访工作条例 Art. 22 (3): an assignment's time for the report of the result, in days (default 75).
+    report_days = serializers.IntegerField(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class NewFactsIn(serializers.Serializer):
+    # 信访工作条例 Art. 36 ¶3: what the petitioner brings that the re-review did not have (10–2000 characters).
+    statement = serializers.CharField(max_length=2000)
 
 
 class NoteIn(serializers.Serializer):

@@ -13,6 +13,11 @@ from xinfang.core.workdays import Counting
 MAX_EXTENSION_DAYS = 30
 # 信访工作条例 Art. 20: a group visit elects at most 5 representatives.
 MAX_REPRESENTATIVES = 5
+# 信访工作条例 Art. 22 (3): for a matter assigned (交办) the bureau sets the time within which the unit reports
+# the result (办结报告). The default is the unit's own statutory time: 15 days to accept (Art. 23 ¶3) and 60
+# to decide (Art. 34); the officer may set between 1 day and that plus the one 30-day extension (Art. 34).
+REPORT_DEFAULT_DAYS = 75
+REPORT_MAX_DAYS = 105
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,9 @@ RULES: dict[str, DeadlineRule] = {
         DeadlineRule("object_by", 5, Counting.WORKING_DAYS, gettext_lazy("信访工作条例 第二十三条第三款"), lapses=True),
         # 信访工作条例 Art. 34: decided within 60 days of acceptance (+ one extension of at most 30 days).
         DeadlineRule("decide_by", 60, Counting.CALENDAR_DAYS, gettext_lazy("信访工作条例 第三十四条")),
+        # 信访工作条例 Art. 22 (3): an assigned matter (交办) is reported back with its result (办结报告) within
+        # the time the bureau set (REPORT_DEFAULT_DAYS unless the officer chose another); met by the reply.
+        DeadlineRule("report_by", REPORT_DEFAULT_DAYS, Counting.CALENDAR_DAYS, gettext_lazy("信访工作条例 第二十二条")),
         # 信访工作条例 Art. 35: review requested within 30 days of receiving the written reply; decided within 30 days.
         DeadlineRule("review_request_by", 30, Counting.CALENDAR_DAYS, gettext_lazy("信访工作条例 第三十五条"),
                      on_petitioner=True, lapses=True),

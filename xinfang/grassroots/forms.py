@@ -31,6 +31,9 @@ from xinfang.grassroots.services import MAX_PARTICIPANTS, MAX_PARTIES, Participa
 
 _ID_ATTRS = {"autocomplete": "off", "spellcheck": "false", "maxlength": "20"}
 _DATE = {"type": "date"}
+# <input type="date"> takes only ISO dates: without it the localized format (2026/11/20 in Chinese) leaves an
+# initial value blank in the browser (found by tests/browser/test_grassroots.py).
+_DATE_FORMAT = "%Y-%m-%d"
 _DATETIME_FORMATS = [DATETIME_LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
@@ -125,7 +128,10 @@ def party_inputs(formset: Any) -> list[PartyInput]:
 class ParticipantForm(forms.Form):
     """An organisation taking part in a mediation, and its mediator."""
 
-    kind = forms.ChoiceField(label=_("参与单位类型"), choices=MediationParticipant.Kind.choices)
+    # The initial kind of an empty row is the first one offered, so an untouched extra row stays unchanged and is
+    # ignored (as PartyForm.role); without it every extra row counted as filled in a browser.
+    kind = forms.ChoiceField(label=_("参与单位类型"), choices=MediationParticipant.Kind.choices,
+                             initial=MediationParticipant.Kind.COMMITTEE)
     unit = forms.ModelChoiceField(label=_("本区单位"), required=False, queryset=Unit.objects.none(),
                                   empty_label=_("（非本区单位）"))
     organisation = forms.CharField(label=_("参与单位"), max_length=100, required=False,
@@ -190,7 +196,7 @@ class DisputeForm(forms.Form):
                                       empty_label=_("（请选择）"))
     risk_level = forms.ChoiceField(label=_("风险等级"), choices=Dispute.Risk.choices, initial=Dispute.Risk.LOW)
     source = forms.ChoiceField(label=_("来源"), choices=Dispute.Source.choices, initial=Dispute.Source.SCREENING)
-    found_on = forms.DateField(label=_("发现日期"), widget=forms.DateInput(attrs=_DATE))
+    found_on = forms.DateField(label=_("发现日期"), widget=forms.DateInput(attrs=_DATE, format=_DATE_FORMAT))
     unit = forms.ModelChoiceField(label=_("登记单位"), queryset=Unit.objects.none(), required=False,
                                   empty_label=_("（本单位）"))
     street = forms.ModelChoiceField(label=_("所属街道"), required=False, queryset=Unit.objects.none(),
@@ -246,7 +252,7 @@ class MediationForm(forms.Form):
                              widget=forms.RadioSelect)
     title = forms.CharField(label=_("调解事项"), max_length=200)
     matter = forms.CharField(label=_("纠纷事实和争议事项"), max_length=20000, widget=forms.Textarea(attrs={"rows": 5}))
-    started_on = forms.DateField(label=_("受理日期"), widget=forms.DateInput(attrs=_DATE))
+    started_on = forms.DateField(label=_("受理日期"), widget=forms.DateInput(attrs=_DATE, format=_DATE_FORMAT))
     unit = forms.ModelChoiceField(label=_("调解单位"), queryset=Unit.objects.none(), required=False,
                                   empty_label=_("（本单位）"))
     street = forms.ModelChoiceField(label=_("所属街道"), required=False, queryset=Unit.objects.none(),
@@ -287,14 +293,14 @@ class ConcludeForm(forms.Form):
                                       widget=forms.Textarea(attrs={"rows": 5}),
                                       help_text=_("达成协议时填写，每条一行；将写入人民调解协议书。"))
     performance = forms.CharField(label=_("履行方式和期限"), max_length=500, required=False)
-    performance_due = forms.DateField(label=_("履行期限"), required=False, widget=forms.DateInput(attrs=_DATE))
+    performance_due = forms.DateField(label=_("履行期限"), required=False, widget=forms.DateInput(attrs=_DATE, format=_DATE_FORMAT))
     referral_note = forms.CharField(label=_("导入法定途径说明"), max_length=20000, required=False,
                                     widget=forms.Textarea(attrs={"rows": 3}),
                                     help_text=_("引导诉讼或仲裁时填写：向哪个法院或仲裁机构提出，已告知当事人的事项。"))
 
 
 class FollowUpForm(forms.Form):
-    visited_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs=_DATE))
+    visited_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs=_DATE, format=_DATE_FORMAT))
     method = forms.ChoiceField(label=_("回访方式"), choices=MediationFollowUp.Method.choices)
     result = forms.ChoiceField(label=_("履行情况"), choices=MediationFollowUp.Result.choices)
     notes = forms.CharField(label=_("回访情况"), max_length=20000, required=False,
@@ -365,7 +371,7 @@ class _LeaderChoiceField(forms.ModelChoiceField):
 
 class ReceptionDayForm(forms.Form):
     leader = _LeaderChoiceField(label=_("接访领导"), queryset=User.objects.none())
-    date = forms.DateField(label=_("接访日期"), widget=forms.DateInput(attrs=_DATE))
+    date = forms.DateField(label=_("接访日期"), widget=forms.DateInput(attrs=_DATE, format=_DATE_FORMAT))
     starts_at = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     ends_at = forms.TimeField(label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     place = forms.CharField(label=_("接访地点"), max_length=200)
@@ -402,6 +408,6 @@ class ReceptionForm(forms.Form):
 
 
 class ReceptionDayFilterForm(forms.Form):
-    start = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs=_DATE))
+    start = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs=_DATE, format=_DATE_FORMAT))
     status = forms.ChoiceField(label=_("状态"), required=False,
                                choices=[("", _("全部")), *ReceptionDay.Status.choices])

@@ -42,6 +42,8 @@ PUBLIC_EVENTS = {
     "re_review_decided": gettext_lazy("已作出复核意见"),
     "closed": gettext_lazy("已办结"),
     "not_accepted_again": gettext_lazy("不再受理"),
+    # 信访工作条例 Art. 36 ¶3: the bureau took the petition up after all, for the new facts it brings.
+    "accepted_new_facts": gettext_lazy("因提出新的事实和理由，已重新登记办理"),
 }
 
 

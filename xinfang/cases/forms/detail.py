@@ -17,7 +17,7 @@ from xinfang.accounts.models import Unit
 from xinfang.cases.documents import DRAFT_PLACEHOLDER
 from xinfang.cases.models import Case
 from xinfang.cases.services.handling import LEGAL_CHANNELS
-from xinfang.deadlines.rules import MAX_EXTENSION_DAYS
+from xinfang.deadlines.rules import MAX_EXTENSION_DAYS, REPORT_MAX_DAYS
 from xinfang.nlp.selectors import CategorySuggestion, UnitSuggestion, category_suggest, unit_suggest
 
 
@@ -61,6 +61,10 @@ class RouteForm(forms.Form):
     mode = forms.ChoiceField(label=_("转交方式"), choices=Case.RouteMode.choices, initial=Case.RouteMode.TRANSFER,
                              widget=forms.RadioSelect,
                              help_text=_("转送：转交有权处理的单位；交办：要求限期反馈办理结果并提交办结报告（第二十二条）。"))
+    # 信访工作条例 Art. 22 (3): the bureau sets the time for the report of the result of an assigned matter.
+    report_days = forms.IntegerField(
+        label=_("交办反馈期限（日）"), required=False, min_value=1, max_value=REPORT_MAX_DAYS,
+        help_text=_("仅用于交办：承办单位应在该期限内反馈办理结果、提交办结报告（第二十二条）；不填为75日。"))
     note = forms.CharField(label=_("附言"), required=False, max_length=2000, widget=_textarea(3))
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any):
@@ -143,6 +147,14 @@ class DecisionForm(_DraftedTextForm):
 
     outcome = forms.ChoiceField(label=_("意见"), choices=Case.ReviewOutcome.choices)
     text = forms.CharField(label=_("意见书正文"), max_length=20000, widget=_textarea(12))
+
+
+class NewFactsForm(forms.Form):
+    """作为新事项受理: a repeat after re-review brings new facts or reasons (信访工作条例 Art. 36 ¶3)."""
+
+    statement = forms.CharField(
+        label=_("新的事实和理由"), max_length=2000, widget=_textarea(5),
+        help_text=_("写明信访人提出了哪些复核时没有的事实和理由；该说明记入两个事项的办理过程和审计日志。"))
 
 
 class RevealForm(forms.Form):

@@ -20,6 +20,7 @@ from xinfang.cases.services.handling import (
     case_reply,
     case_route,
 )
+from xinfang.cases.services.new_facts import case_accept_new_facts
 from xinfang.cases.services.registration import (
     PetitionerInput,
     RegistrationResult,
@@ -31,6 +32,7 @@ __all__ = [
     "PetitionerInput",
     "RegistrationResult",
     "case_accept",
+    "case_accept_new_facts",
     "case_close_expired",
     "case_extend",
     "case_object",

@@ -16,7 +16,7 @@ from xinfang.cases.models import Case, CaseDeadline, CaseDocument
 from xinfang.cases.services.events import case_transition, not_allowed
 from xinfang.core.audit import audit_record
 from xinfang.core.errors import Forbidden, InvalidTransition, ValidationFailed
-from xinfang.deadlines.rules import MAX_EXTENSION_DAYS
+from xinfang.deadlines.rules import MAX_EXTENSION_DAYS, REPORT_MAX_DAYS, RULES
 from xinfang.deadlines.services import deadline_cancel, deadline_extend, deadline_meet, deadline_open
 from xinfang.notifications.services import notify_bureau, notify_unit, outbox_enqueue_for_petitioners
 
@@ -79,9 +79,12 @@ def _issue_document(*, case: Case, kind: str, body: str, actor: Any) -> CaseDocu
                                        public=True, issued_at=timezone.now(), created_by=actor)
 
 
-def case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str = "") -> Case:
+def case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str = "",
+               report_days: int | None = None) -> Case:
     """Transfer (转送) or assign (交办) the case to the unit that has the power to handle it
-    (信访工作条例 Art. 22). Never to an accused unit or a unit below one (Art. 30 ¶3)."""
+    (信访工作条例 Art. 22). Never to an accused unit or a unit below one (Art. 30 ¶3). An assignment opens
+    the deadline for the report of the result (``report_by``, Art. 22 (3)): ``report_days`` days, by
+    default the rule's; a transfer takes no ``report_days``."""
     # The checks run before the transaction of the step: a refused attempt to pass an accusation to the
     # accused must stay in the audit log (SECURITY.md 2, 8), not be rolled back with the step.
     _require(actor, "cases.route_case", _("您没有转送交办的权限。"))
@@ -89,6 +92,13 @@ def case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str = "")
         raise not_allowed(case, _("转送交办"))
     if mode not in Case.RouteMode.values:
         raise ValidationFailed(_("转交方式必须是转送或交办。"), errors={"mode": [_("必须是 transfer 或 assign。")]})
+    if report_days is not None:
+        if mode != Case.RouteMode.ASSIGN:
+            message = _("只有交办需要设定反馈期限。")
+            raise ValidationFailed(message, errors={"report_days": [message]})
+        if isinstance(report_days, bool) or not isinstance(report_days, int) or not 1 <= report_days <= REPORT_MAX_DAYS:
+            message = _("反馈期限为1至%(n)d日（《信访工作条例》第二十二条、第三十四条）。") % {"n": REPORT_MAX_DAYS}
+            raise ValidationFailed(message, errors={"report_days": [message]})
     if not unit.active or unit.kind == Unit.Kind.BUREAU:
         raise ValidationFailed(_("不能转送交办到该单位。"), errors={"unit": [_("请选择一个启用的承办单位。")]})
     if unit_is_accused_in(unit=unit, case=case):
@@ -98,25 +108,34 @@ def case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str = "")
             _("不得将检举控告材料转给被检举控告的单位或其下属单位（《信访工作条例》第三十条）。"),
             errors={"unit": [_("该单位是被反映单位。")]},
         )
-    return _case_route(case=case, unit=unit, mode=mode, actor=actor, note=note)
+    return _case_route(case=case, unit=unit, mode=mode, actor=actor, note=note, report_days=report_days)
 
 
 @transaction.atomic
-def _case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str) -> Case:
+def _case_route(*, case: Case, unit: Unit, mode: str, actor: Any, note: str, report_days: int | None) -> Case:
     today = timezone.localdate()
     now = timezone.now()
     information_only = case.matter_type == Case.MatterType.INFORMATION
     # 反映情况 (Art. 29 ¶1 first clause): recorded and forwarded; nothing to accept or decide.
     to = Case.Status.CLOSED if information_only else Case.Status.ROUTED
     extra = {"closed_at": now, "closed_reason": "forwarded"} if information_only else {}
+    assigned = mode == Case.RouteMode.ASSIGN and not information_only
+    data: dict[str, Any] = {"unit": unit.code, "mode": mode}
+    if assigned:
+        data["report_days"] = report_days or RULES["report_by"].days
     case_transition(case=case, allowed=[case.status], to=to, actor=actor, action="routed", action_label=_("转送交办"),
-                    note=note, data={"unit": unit.code, "mode": mode}, handling_unit=unit, route_mode=mode,
-                    routed_at=now, **extra)
+                    note=note, data=data, handling_unit=unit, route_mode=mode, routed_at=now, **extra)
     deadline_meet(case=case, kind="route_by", at=now)
     if not information_only:
         # Art. 23 ¶3: acceptance notice within 15 days, objection within 5 working days of receipt.
         deadline_open(case=case, kind="accept_by", start=today)
         deadline_open(case=case, kind="object_by", start=today)
+    if assigned:
+        # Art. 22 (3): the assigned unit reports the result (办结报告) within the time the bureau set. A
+        # re-assignment after an objection restarts it; a transfer after one leaves none running.
+        deadline_open(case=case, kind="report_by", start=today, days=report_days)
+    else:
+        deadline_cancel(case=case, kinds=["report_by"])
     notify_unit(case=case, kind="routed",
                 text=_("%(n)s 已%(m)s贵单位办理。") % {"n": case.number, "m": Case.RouteMode(mode).label})
     return case
@@ -162,6 +181,8 @@ def case_refuse(*, case: Case, actor: Any, reason: str, legal_channel: str) -> C
                     action_label=_("不予受理"), note=reason, data={"legal_channel": legal_channel},
                     refuse_reason=reason, legal_channel=legal_channel, closed_at=now, closed_reason="refused")
     deadline_meet(case=case, kind="accept_by", at=now)
+    # Art. 22 (3): for an assigned matter the refusal, with its notice, is the result reported back.
+    deadline_meet(case=case, kind="report_by", at=now)
     deadline_cancel(case=case, kinds=["object_by"])
     _issue_document(case=case, kind=CaseDocument.Kind.REFUSAL_NOTICE, actor=actor,
                     body=_("您反映的信访事项（%(n)s）不予受理。理由：%(r)s。请通过以下途径依法提出：%(c)s。")
@@ -192,7 +213,8 @@ def case_object(*, case: Case, actor: Any, reason: str) -> Case:
                     action="objected", action_label=_("提出异议"), note=reason,
                     data={"unit": from_unit.code if from_unit else None}, handling_unit=None, route_mode="")
     deadline_meet(case=case, kind="object_by", at=now)
-    deadline_cancel(case=case, kinds=["accept_by"])
+    # The matter goes back to the bureau: the unit owes no acceptance notice and no report any more.
+    deadline_cancel(case=case, kinds=["accept_by", "report_by"])
     # Policy (configurable): the bureau routes again within REROUTE_DAYS of the objection.
     deadline_open(case=case, kind="route_by", start=today, days=settings.XINFANG["REROUTE_DAYS"])
     notify_bureau(case=case, kind="objected",
@@ -228,6 +250,9 @@ def case_extend(*, case: Case, actor: Any, days: int, reason: str) -> Case:
                     action="extended", action_label=_("延期"), note=reason, data={"days": days},
                     extension_days=days)
     extended = deadline_extend(case=case, kind="decide_by", extra_days=days)
+    # An assigned matter's report follows the handling time it reports on (Art. 22 (3), Art. 34).
+    if _deadline(case, "report_by") is not None:
+        deadline_extend(case=case, kind="report_by", extra_days=days)
     _issue_document(case=case, kind=CaseDocument.Kind.EXTENSION_NOTICE, actor=actor,
                     body=_("您反映的信访事项（%(n)s）因%(r)s，办理期限延长%(days)d日，至%(d)s。")
                     % {"n": case.number, "r": reason, "days": days, "d": extended.due_date.isoformat()})
@@ -259,6 +284,9 @@ def case_reply(*, case: Case, actor: Any, outcome: str, text: str) -> Case:
                     action_label=_("答复"), note=text[:500], data={"outcome": outcome}, outcome=outcome,
                     reply_text=text, replied_at=now, **extra)
     deadline_meet(case=case, kind="decide_by", at=now)
+    # Art. 22 (3): the reply (处理意见书, sent to the bureau with the case) is the result reported back on an
+    # assigned matter.
+    deadline_meet(case=case, kind="report_by", at=now)
     if reviewable:
         deadline_open(case=case, kind="review_request_by", start=timezone.localdate(now))
     _issue_document(case=case, kind=CaseDocument.Kind.REPLY_OPINION, actor=actor, body=text)

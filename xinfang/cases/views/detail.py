@@ -39,6 +39,7 @@ from xinfang.cases.forms.detail import (
     AcceptForm,
     DecisionForm,
     ExtendForm,
+    NewFactsForm,
     ObjectForm,
     RefuseForm,
     ReplyForm,
@@ -86,6 +87,9 @@ EVENT_LABELS: dict[str, Any] = {
     "repeat_received": gettext_lazy("收到重复信访"),
     "repeat_of": gettext_lazy("重复信访"),
     "not_accepted_again": gettext_lazy("不再受理"),
+    # The override of Art. 36 ¶3 (services/new_facts.py): on the petition, and on the re-reviewed matter.
+    "accepted_new_facts": gettext_lazy("因新的事实和理由作为新事项受理"),
+    "new_facts_case": gettext_lazy("新的事实和理由另立新事项"),
     "deadline_overdue": gettext_lazy("期限超期"),
     # Case links set by a bureau officer (xinfang/petitioners).
     "case_link": gettext_lazy("关联事项"),
@@ -146,7 +150,8 @@ class CaseAction:
 def _route(case: Case, user: Any, data: dict[str, Any]) -> Case:
     """转送交办, then record whether the officer kept the suggested unit or corrected it (the feedback
     of xinfang/nlp, written beside the case; the case is changed by ``case_route`` alone)."""
-    routed = services.case_route(case=case, unit=data["unit"], mode=data["mode"], actor=user, note=data["note"])
+    routed = services.case_route(case=case, unit=data["unit"], mode=data["mode"], actor=user, note=data["note"],
+                                 report_days=data.get("report_days"))
     suggestion_record(case=routed, actor=user, unit=data.get("suggestion"), chosen_unit=data["unit"])
     return routed
 
@@ -186,6 +191,11 @@ ACTIONS: dict[str, CaseAction] = {
                                                                         outcome=d["outcome"], text=d["text"]),
                    gettext_lazy("复核意见书已签发，事项办结。"), submit=gettext_lazy("签发复核意见书"),
                    drafted="re_review"),
+        CaseAction("accept_new_facts", gettext_lazy("因新的事实和理由作为新事项受理"), NewFactsForm,
+                   lambda case, user, d: services.case_accept_new_facts(case=case, actor=user,
+                                                                        statement=d["statement"]),
+                   gettext_lazy("已作为新的信访事项受理，请在15日内转送交办。"),
+                   submit=gettext_lazy("作为新事项受理")),
     )
 }
 
@@ -258,10 +268,15 @@ def _render_page(request: HttpRequest, case: Case, *, bound: dict[str, forms.For
             # the page, so its message goes on top.
             for error in form.non_field_errors():
                 messages.error(request, str(error))
+    new_facts_item = None
     for name in allowed:
         action = ACTIONS[name]
-        action_forms.append({"action": action, "form": bound.get(name) or _action_form(action, case),
-                             "open": name in bound})
+        item = {"action": action, "form": bound.get(name) or _action_form(action, case), "open": name in bound}
+        if name == "accept_new_facts":
+            # Shown with the refusal it overrides (Art. 36 ¶3), not among the steps of the workflow.
+            new_facts_item = item
+        else:
+            action_forms.append(item)
     petitioners = [{"link": link, "reveal_form": RevealForm(prefix=f"reveal{link.petitioner_id}")}
                    for link in case.case_petitioners.all()]
     documents = list(case.documents.all())
@@ -278,6 +293,7 @@ def _render_page(request: HttpRequest, case: Case, *, bound: dict[str, forms.For
         "related": case_related_visible(user=user, case=case),
         "ratings": list(case.ratings.all()),
         "action_forms": action_forms,
+        "new_facts_item": new_facts_item,
         "can_reveal": user.has_perm("cases.reveal_personal_data"),
         "legal_channel": LEGAL_CHANNELS.get(case.legal_channel or "", ""),
         # The backlog entry and supervision orders of the case (xinfang/governance): one query.
