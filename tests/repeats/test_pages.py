@@ -136,3 +136,32 @@ def test_clusters_page(login, petitions):
 def test_clusters_page_in_english(login):
     html = login("officer").get(CLUSTERS, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Clusters of similar petitions" in html
+
+
+def test_case_similar_fragment_survives_a_session_ended_meanwhile(login, petitions, monkeypatch):
+    """The intermittent 400: the fragment is still running when the session is deleted (the officer signs
+    out or in, here or in another tab). The fragment must not save the session afterwards: Django answers a
+    save of a deleted session with SessionInterrupted (HTTP 400)."""
+    from django.contrib.sessions.models import Session
+
+    from xinfang.repeats import views
+
+    case = petitions.route(petitions.register(ELEVATOR), "housing")
+    client = login("handler")
+    client.get(f"/cases/{case.pk}/")  # the page that fires the fragment (it sets last_seen)
+    real = views.case_repeat_candidates
+
+    def signed_out_meanwhile(**kwargs):
+        Session.objects.all().delete()
+        return real(**kwargs)
+
+    monkeypatch.setattr(views, "case_repeat_candidates", signed_out_meanwhile)
+    response = client.get(f"/repeats/cases/{case.pk}/similar/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert not Session.objects.exists()  # nothing written back: the session stays ended
+    # The session of a fragment that did not race is left as the page left it.
+    monkeypatch.setattr(views, "case_repeat_candidates", real)
+    client = login("handler")
+    before = Session.objects.get().session_data
+    assert client.get(f"/repeats/cases/{case.pk}/similar/", HTTP_HX_REQUEST="true").status_code == 200
+    assert Session.objects.get().session_data == before

@@ -7,21 +7,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.accounts.access import cases_visible_to
 from xinfang.accounts.models import Unit
-from xinfang.api.pagination import PAGE_PARAMETERS, page_data, page_window
+from xinfang.api.fields import StrictCharField, StrictIntegerField
+from xinfang.api.pagination import MAX_ID, PAGE_PARAMETERS, page_data, page_window
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import STAFF_READ_ERRORS, STAFF_WRITE_ERRORS, error_responses
 from xinfang.cases import serializers_workbench as w
 from xinfang.cases.apis import sort_from, sort_parameter, unit_by_code, validated
 from xinfang.cases.filters import person_hashes
-from xinfang.cases.models import Category
+from xinfang.cases.forms.lists import MAX_BULK_CASES
+from xinfang.cases.models import Case, Category
 from xinfang.cases.selectors_inbox import (
     case_rows_window,
     due_soon_days,
@@ -33,7 +38,8 @@ from xinfang.cases.selectors_inbox import (
 from xinfang.cases.selectors_petitioners import petitioner_lookup
 from xinfang.cases.services.bulk import cases_route_each
 from xinfang.core.errors import NotFound
-from xinfang.nlp.selectors import unit_suggest
+from xinfang.nlp.selectors import CaseRouteSuggestion, cases_route_suggest, unit_suggest
+from xinfang.nlp.services import cases_route_suggested
 
 VIEW = "cases.view_case"
 ROUTE = "cases.route_case"
@@ -100,6 +106,132 @@ class BulkRouteApi(_StaffApi):
         return Response({"done": done, "refused": len(outcomes) - done,
                          "results": [{"id": o.case_id, "number": o.number, "ok": o.ok, "reason": o.reason}
                                      for o in outcomes]})
+
+
+# -- bulk routing with suggestions (issue 5: the page "按建议转送交办", views/lists.py) ---------------------
+
+
+class _BulkCasesIn(serializers.Serializer):
+    cases = serializers.ListField(child=StrictIntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+                                  max_length=MAX_BULK_CASES, help_text="Case ids, in the order to show them.")
+
+    def validate_cases(self, value: list[int]) -> list[int]:
+        return list(dict.fromkeys(value))
+
+
+class _RefOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class BulkRouteSuggestionOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    found = serializers.BooleanField(help_text="False for a case that does not exist or the caller may not see.")
+    number = serializers.CharField(allow_blank=True)
+    unit = _RefOut(allow_null=True, help_text="The suggested unit; null when there is nothing to suggest.")
+    basis = serializers.ChoiceField(choices=["street", "default", "history", "none"])
+    confidence = serializers.FloatField()
+    reason = serializers.CharField(allow_blank=True)
+    category = _RefOut(allow_null=True, help_text="The category the unit follows: the case's own, or the one "
+                                                  "suggested from its text when it has none.")
+    category_suggested = serializers.BooleanField()
+
+
+class BulkRouteEachItemIn(serializers.Serializer):
+    case = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    unit = StrictCharField(max_length=32, help_text="The code of the unit to route this case to.")
+
+
+class BulkRouteEachIn(serializers.Serializer):
+    routes = serializers.ListField(child=BulkRouteEachItemIn(), min_length=1, max_length=MAX_BULK_CASES,
+                                   help_text="Each case once, with the unit to route it to.")
+    mode = serializers.ChoiceField(choices=Case.RouteMode.choices)
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate_routes(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len({item["case"] for item in value}) != len(value):
+            raise serializers.ValidationError(_("每件事项只能出现一次。"))
+        return value
+
+
+class BulkRouteEachResultOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField(allow_blank=True, help_text="Empty for a case the caller may not see.")
+    ok = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True)
+    unit = _RefOut()
+    suggested_unit = _RefOut(allow_null=True)
+    accepted = serializers.BooleanField(help_text="The unit routed to is the suggested one (recorded).")
+
+
+class BulkRouteEachOut(serializers.Serializer):
+    done = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    corrected = serializers.IntegerField()
+    results = BulkRouteEachResultOut(many=True)
+
+
+def _visible_with_suggestions(user: Any, ids: list[int]) -> tuple[dict[int, Case], dict[int, CaseRouteSuggestion]]:
+    cases = {case.pk: case for case in cases_visible_to(user).filter(pk__in=ids)
+             .select_related("category", "category__default_unit", "street")}
+    return cases, cases_route_suggest([cases[pk] for pk in ids if pk in cases])
+
+
+class BulkRouteSuggestionsApi(_StaffApi):
+    """``POST /api/v1/cases/bulk-route/suggestions/``: the unit suggested for each of several cases (the
+    page "按建议转送交办"; ``cases_route_suggest``: routing table corrected by history, never an accused
+    unit, Art. 30). Changes nothing; a bounded number of queries for up to 200 cases."""
+
+    required_permission = ROUTE
+
+    @extend_schema(operation_id="cases_bulk_route_suggestions", request=_BulkCasesIn,
+                   responses={200: BulkRouteSuggestionOut(many=True), **error_responses(*STAFF_WRITE_ERRORS)})
+    def post(self, request: Request) -> Response:
+        ids = validated(_BulkCasesIn, request.data)["cases"]
+        cases, suggestions = _visible_with_suggestions(request.user, ids)
+        out = []
+        for pk in ids:
+            case = cases.get(pk)
+            suggestion = suggestions[pk].unit if case is not None else None
+            unit = suggestion.unit if suggestion is not None else None
+            out.append({"id": pk, "found": case is not None, "number": case.number if case is not None else "",
+                        "unit": _ref(unit), "basis": suggestion.source if unit is not None and suggestion else "none",
+                        "confidence": suggestion.confidence if unit is not None and suggestion else 0.0,
+                        "reason": str(suggestion.reason) if suggestion is not None else "",
+                        "category": _ref(suggestion.category) if suggestion is not None else None,
+                        "category_suggested": bool(suggestion and suggestion.category_suggested)})
+        return Response(out)
+
+
+class BulkRouteEachApi(_StaffApi):
+    """``POST /api/v1/cases/bulk-route/each/``: route several cases each to its own unit, one mode for all
+    (the page "按建议转送交办"): each case through ``case_route`` on its own, and what was done with the
+    suggested unit recorded (accepted or corrected), as on the page (``cases_route_suggested``). Always
+    200 with the outcome of each case; an unknown unit code is a 400 naming it, and nothing is routed."""
+
+    required_permission = ROUTE
+
+    @extend_schema(operation_id="cases_bulk_route_each", request=BulkRouteEachIn,
+                   responses={200: BulkRouteEachOut, **error_responses(*STAFF_WRITE_ERRORS)})
+    def post(self, request: Request) -> Response:
+        data = validated(BulkRouteEachIn, request.data)
+        routes = data["routes"]
+        units = {}
+        for index, item in enumerate(routes):
+            units[item["case"]] = unit_by_code(item["unit"], f"routes[{index}].unit")
+        ids = [item["case"] for item in routes]
+        _cases, suggestions = _visible_with_suggestions(request.user, ids)
+        results = cases_route_suggested(user=request.user, case_ids=ids, units=units, suggestions=suggestions,
+                                        mode=data["mode"], note=data["note"])
+        done = sum(1 for r in results if r.outcome.ok)
+        return Response({
+            "done": done, "refused": len(results) - done,
+            "accepted": sum(1 for r in results if r.outcome.ok and r.accepted),
+            "corrected": sum(1 for r in results if r.outcome.ok and r.suggested is not None and not r.accepted),
+            "results": [{"id": r.outcome.case_id, "number": r.outcome.number, "ok": r.outcome.ok,
+                         "reason": r.outcome.reason, "unit": _ref(r.unit), "suggested_unit": _ref(r.suggested),
+                         "accepted": r.accepted} for r in results]})
 
 
 class PersonSearchApi(_StaffApi):

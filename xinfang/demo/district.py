@@ -152,6 +152,29 @@ CATEGORIES: list[CategorySpec] = [
     CategorySpec("QT", "其他", None),
 ]
 
+# The keyword rules of the demo categories (Category.keywords, xinfang.nlp.keywords): what the category
+# suggestion uses below the training minimum, so `make demo` suggests sensibly before any model exists.
+# Written for the project from everyday petition language; "其他" has none (it is never suggested).
+CATEGORY_KEYWORDS: dict[str, str] = {
+    "CXJS": "违建 违法搭建 拆违 施工 工地 噪声 道路 开挖 井盖 路灯 征收 拆迁 补偿 规划 市政 绿化 加装电梯",
+    "NCNY": "村民 村委会 土地流转 承包地 宅基地 农田 耕地 农业 种植 养殖 农机 惠农补贴 河道 水利 集体经济",
+    "LDSB": "拖欠工资 欠薪 讨薪 工资 劳动合同 解除合同 工伤 社保 社会保险 养老金 养老保险 失业 就业 职业技能培训 劳动仲裁",
+    "JYWT": "学校 入学 学位 学区 教师 老师 学生 幼儿园 校外培训 培训机构 课外 体育 健身 文化 图书馆 招生",
+    "JJGL": "预付卡 退费 消费者 商家 超市 食品安全 过期 无证经营 市场监管 价格 虚假宣传 借贷 合同纠纷",
+    "WSJK": "医院 医生 诊疗 医疗纠纷 医保 报销 药品 卫生服务中心 门诊 疫苗 计划生育 护理",
+    "ZZRS": "处分 党纪 干部 事业单位 招聘 考试 录用 编制 职称 人事 档案 退休待遇",
+    "DWZW": "政务公开 信息公开 政务服务 办事效率 窗口 自助终端 审批 一网通办 热线 服务态度 政府工作",
+    "JJJC": "贪污 受贿 收受好处 腐败 违纪 违规发放 侵占 吃拿卡要 公款 作风 滥用职权 以权谋私 检举",
+    "JTYS": "公交 公交站 班次 地铁 出租车 网约车 停车 交通 拥堵 红绿灯 信号灯 路口 非机动车 共享单车 道路运输",
+    "ZF": "派出所 公安 报警 诈骗 治安 打架 法院 检察院 起诉 判决 执行 律师 法律援助 司法 调解 矫正",
+    "KJXX": "网络 宽带 信号 基站 通信 手机 网站 数据 个人信息 科技 专利 小程序",
+    "MZ": "低保 救助 困难 残疾 残疾人 养老院 养老服务 老年人 高龄 殡葬 婚姻登记 社会组织 优抚",
+    "HJBH": "污染 排污 废气 废水 异味 油烟 噪音 垃圾分类 环保 生态 黑臭 发臭 扬尘 环境",
+    "SMLY": "商场 商铺 旅游 旅行社 景区 导游 酒店 餐饮 菜场 菜市场 摊位 摊贩 便民 夜市 促销",
+    "ZFBZ": "公租房 公共租赁住房 廉租房 租金补贴 保障房 住房困难 旧改 旧住房 成套改造 回搬 交房 开发商 房产证",
+    "WYFW": "物业 物业费 物业公司 业委会 业主 电梯 维修基金 小区 车库 消防通道 装修 押金 停车位 保洁",
+}
+
 # Category × street routes: (category, street codes or "*" for all, unit: None = the street itself).
 STREET_ROUTES: list[tuple[str, list[str] | str, str | None]] = [
     # Property management is supervised by the street's housing office (房办) in every street.
@@ -195,7 +218,7 @@ def district_create() -> District:
     categories: dict[str, Category] = {}
     for sort, cat in enumerate(CATEGORIES):
         categories[cat.code] = Category.objects.create(
-            code=cat.code, name=cat.name, sort=sort,
+            code=cat.code, name=cat.name, sort=sort, keywords=CATEGORY_KEYWORDS.get(cat.code, ""),
             default_unit=units[cat.default_unit] if cat.default_unit else None)
     routes = []
     for category_code, streets, unit_code in STREET_ROUTES:

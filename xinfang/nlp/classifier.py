@@ -34,7 +34,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 
 from xinfang.nlp.features import CharNgramTfidf, ngram_codes
-from xinfang.nlp.tokens import text_content, text_fold
+from xinfang.nlp.tokens import FORM_VERSION, text_classifier_form
 
 FORMAT = "xinfang-nlp-classifier/1"
 _EDGE_CODES = re.compile(r"^[a-z0-9]+|[a-z0-9]+$")
@@ -59,6 +59,9 @@ class ClassifierConfig:
     lead_weight: float = 0.5
     # Drop function words (的, 我们, 因为 …) before counting n-grams (xinfang.nlp.tokens.text_content).
     drop_function_words: bool = True
+    # The text form (xinfang.nlp.tokens.text_classifier_form): 2 also drops Latin letters, digits and more
+    # function characters. Stored models without it were trained on form 1 and keep it.
+    form_version: int = FORM_VERSION
     # LinearSVC's C, and class weights inversely proportional to class frequency (macro-F1 counts every
     # category alike, small ones included).
     c: float = 1.0
@@ -69,14 +72,15 @@ class ClassifierConfig:
 
     def form(self, text: str) -> str:
         """What the n-grams are counted on: ``text`` folded, without function words if so configured."""
-        folded = text_fold(text)
-        return text_content(folded) if self.drop_function_words else folded
+        return text_classifier_form(text, drop_function_words=self.drop_function_words, version=self.form_version)
 
     def describe(self) -> str:
         weights = "balanced" if self.balanced else "none"
         lead = (f" + the same on the first {self.lead_chars} characters (×{self.lead_weight})"
                 if self.lead_chars else "")
         function_words = ", function words dropped" if self.drop_function_words else ""
+        if self.form_version >= 2:
+            function_words += ", letters and digits dropped"
         return (f"char {self.n_min}-{self.n_max}-gram tf-idf (min_df={self.min_df}, sublinear={self.sublinear_tf}"
                 f"{function_words})"
                 f"{lead} + LinearSVC(C={self.c}, class_weight={weights}), softmax temperature from "
@@ -349,7 +353,8 @@ def classifier_loads(blob: bytes) -> TextClassifier:
         header = json.loads(arrays["header"].tobytes().decode("utf-8"))
         if header.get("format") != FORMAT:
             raise ClassifierFormatError(f"not a {FORMAT} archive")
-        config = ClassifierConfig(**header["config"])
+        # Archives written before the text form had a version were trained on form 1.
+        config = ClassifierConfig(**{"form_version": 1, **header["config"]})
         labels = tuple(str(label) for label in header["labels"])
         weights = arrays["weights"].astype(np.float64)
         lead_weights = arrays["lead_weights"].astype(np.float64)

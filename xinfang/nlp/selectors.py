@@ -169,7 +169,29 @@ def category_suggest(*, title: str, content: str) -> CategorySuggestion:
     if not text:
         return CategorySuggestion(category=None, minimum=minimum)
     by_label, categories = _categories_by_label()
+    return _category_suggest(text, by_label=by_label, categories=categories, active=classifier_active(),
+                             minimum=minimum)
+
+
+def categories_suggest(texts: list[tuple[str, str]]) -> list[CategorySuggestion]:
+    """``category_suggest`` for several ``(title, content)`` at once (bulk routing): the categories and the
+    model are read once, whatever the number of texts."""
+    minimum = nlp_minimum_labelled()
+    if not texts:
+        return []
+    by_label, categories = _categories_by_label()
     active = classifier_active()
+    suggestions = []
+    for title, content in texts:
+        text = f"{title or ''} {content or ''}".strip()
+        suggestions.append(_category_suggest(text, by_label=by_label, categories=categories, active=active,
+                                             minimum=minimum) if text
+                           else CategorySuggestion(category=None, minimum=minimum))
+    return suggestions
+
+
+def _category_suggest(text: str, *, by_label: dict[str, Category], categories: list[Category],
+                      active: ActiveClassifier | None, minimum: int) -> CategorySuggestion:
     if active is None:
         fallback = "no_model"
     elif active.model is None:
@@ -283,6 +305,12 @@ def unit_suggest(*, category: Category | None, street: Unit | None, allowed: Any
         return UnitSuggestion(unit=None, street=street)
     choices = unit_choices(category=category, street=street)
     units = Unit.objects.in_bulk([c.unit_id for c in choices])
+    return _unit_pick(choices, units, category=category, street=street, allowed=allowed,
+                      category_suggested=category_suggested)
+
+
+def _unit_pick(choices: list[UnitChoice], units: dict[int, Unit], *, category: Category, street: Unit | None,
+               allowed: Any, category_suggested: bool) -> UnitSuggestion:
     for choice in choices:
         unit = units.get(choice.unit_id)
         if unit is None or not unit.active or unit.kind == Unit.Kind.BUREAU:
@@ -293,3 +321,98 @@ def unit_suggest(*, category: Category | None, street: Unit | None, allowed: Any
                               confirmed=choice.confirmed, total=choice.total, category=category,
                               category_suggested=category_suggested, street=street)
     return UnitSuggestion(unit=None, category=category, category_suggested=category_suggested, street=street)
+
+
+@dataclass(frozen=True)
+class CaseRouteSuggestion:
+    """What ``cases_route_suggest`` suggests for one case: the unit, and the category suggestion when the
+    case has no category yet (the unit then follows the suggested category)."""
+
+    unit: UnitSuggestion
+    category: CategorySuggestion | None = None
+
+
+def cases_route_suggest(cases: list[Case]) -> dict[int, CaseRouteSuggestion]:
+    """``unit_suggest`` for several cases at once (bulk routing), by case id, with the same rules as the
+    route form (``xinfang.cases.forms.detail.route_suggestion``): the category's route in the case's street,
+    corrected by history; for a case without a category, of the category suggested from its text; never a
+    unit that is inactive, the bureau, or accused in the case (信访工作条例 Art. 30 ¶3).
+
+    A bounded number of queries whatever the number of cases (docs/nlp.md): routes, accepted routings,
+    objections, their units, candidate units and accused units are each one query for all the cases;
+    the category suggestions of cases without a category two more. ``cases`` come from the gateway
+    (``cases_visible_to``), with ``category`` and ``street`` selected."""
+    if not cases:
+        return {}
+    from xinfang.cases.models import CaseAccused
+
+    missing = [case for case in cases if case.category_id is None]
+    category_suggestions = dict(zip([case.pk for case in missing],
+                                    categories_suggest([(case.title, case.content) for case in missing]),
+                                    strict=True))
+    chosen: dict[int, tuple[Category | None, bool]] = {}
+    for case in cases:
+        if case.category_id is not None:
+            chosen[case.pk] = (case.category, False)
+        else:
+            suggested = category_suggestions[case.pk].category
+            chosen[case.pk] = (suggested, suggested is not None)
+    pairs = {(category.pk, case.street_id) for case in cases
+             for category, _suggested in [chosen[case.pk]] if category is not None}
+    category_ids = {category_id for category_id, _street in pairs}
+    street_ids = {street_id for _category, street_id in pairs if street_id is not None}
+    routes: dict[tuple[int, int], int] = {}
+    accepted: dict[tuple[int, int | None], dict[int, int]] = {}
+    objected: dict[tuple[int, int | None], dict[int, int]] = {}
+    if pairs:
+        for route_category, route_street, route_unit in CategoryStreetRoute.objects.filter(
+                category_id__in=category_ids, street_id__in=street_ids).values_list("category_id", "street_id",
+                                                                                   "unit_id"):
+            routes.setdefault((route_category, route_street), route_unit)
+        history = (Case.objects.filter(category_id__in=category_ids, accepted_at__isnull=False,
+                                       handling_unit__isnull=False)
+                   .order_by().values("category_id", "street_id", "handling_unit").annotate(n=Count("id"))
+                   .values_list("category_id", "street_id", "handling_unit", "n"))
+        for category_id, street_id, unit_id, n in history:
+            if (category_id, street_id) in pairs:
+                accepted.setdefault((category_id, street_id), {})[unit_id] = n
+        codes: dict[tuple[int, int | None], Counter[str]] = {}
+        for category_id, street_id, data in CaseEvent.objects.filter(
+                action="objected", case__category_id__in=category_ids).values_list(
+                "case__category_id", "case__street_id", "data"):
+            if (category_id, street_id) in pairs and isinstance(data, dict) and data.get("unit"):
+                codes.setdefault((category_id, street_id), Counter())[str(data["unit"])] += 1
+        all_codes = {code for counter in codes.values() for code in counter}
+        by_code = dict(Unit.objects.filter(code__in=all_codes).values_list("code", "pk")) if all_codes else {}
+        for key, counter in codes.items():
+            objected[key] = {by_code[code]: n for code, n in counter.items() if code in by_code}
+    categories_by_id = {category.pk: category for category, _suggested in chosen.values() if category is not None}
+    choices: dict[tuple[int, int | None], list[UnitChoice]] = {}
+    for pair in pairs:
+        route = routes.get((pair[0], pair[1])) if pair[1] is not None else None
+        table_unit: int | None = route
+        table_source = "street"
+        if route is None:
+            table_unit, table_source = categories_by_id[pair[0]].default_unit_id, "default"
+        choices[pair] = unit_candidates(
+            table_unit_id=table_unit, table_source=table_source,
+            history=RoutingHistory(accepted=accepted.get(pair, {}), objected=objected.get(pair, {})))
+    units = Unit.objects.in_bulk({c.unit_id for cs in choices.values() for c in cs})
+    accused: dict[int, set[int]] = {}
+    for case_id, unit_id in CaseAccused.objects.filter(case_id__in=[case.pk for case in cases],
+                                                       unit__isnull=False).values_list("case_id", "unit_id"):
+        accused.setdefault(case_id, set()).add(unit_id)
+    result: dict[int, CaseRouteSuggestion] = {}
+    for case in cases:
+        category_or_none, category_suggested = chosen[case.pk]
+        street = case.street
+        if category_or_none is None:
+            unit = UnitSuggestion(unit=None, street=street)
+        else:
+            against = accused.get(case.pk, set())
+            unit = _unit_pick(choices[(category_or_none.pk, case.street_id)], units, category=category_or_none,
+                              street=street,
+                              allowed=lambda u, against=against: not against.intersection(u.ancestor_ids()),
+                              category_suggested=category_suggested)
+        result[case.pk] = CaseRouteSuggestion(unit=unit, category=category_suggestions.get(case.pk))
+    return result

@@ -35,7 +35,13 @@ from xinfang.nlp.classifier import (
 from xinfang.nlp.corpus import Corpus
 from xinfang.nlp.evaluation import classification_metrics
 from xinfang.nlp.models import ClassifierVersion, Suggestion
-from xinfang.nlp.selectors import CategorySuggestion, UnitSuggestion, classifier_forget, nlp_minimum_labelled
+from xinfang.nlp.selectors import (
+    CaseRouteSuggestion,
+    CategorySuggestion,
+    UnitSuggestion,
+    classifier_forget,
+    nlp_minimum_labelled,
+)
 from xinfang.nlp.store import ModelIntegrityError, model_file_read, model_file_remove, model_file_write
 
 # One row in HELDOUT_MODULUS is held out.
@@ -171,3 +177,64 @@ def suggestion_record(*, case: Case, actor: Any, category: CategorySuggestion | 
             suggested_unit=unit.unit, chosen_unit=chosen_unit,
             accepted=chosen_unit is not None and chosen_unit.pk == unit.unit.pk, confidence=unit.confidence)
     return None
+
+
+@dataclass(frozen=True)
+class SuggestedRouting:
+    """One case of ``cases_route_suggested``: what the cases service did (``outcome``: ok, or the reason
+    of the refusal), the unit chosen, the unit suggested and whether the two are the same."""
+
+    outcome: Any
+    unit: Any
+    suggested: Any
+    accepted: bool
+
+
+def cases_route_suggested(*, user: Any, case_ids: Sequence[int], units: dict[int, Any],
+                          suggestions: dict[int, CaseRouteSuggestion], mode: str, note: str) -> list[SuggestedRouting]:
+    """Bulk routing with suggestions (the page "按建议转送交办" and ``POST /api/v1/cases/bulk-route/each/``):
+    each case of ``case_ids`` to its own unit ``units[id]``, one mode for all, every case through the cases
+    service (``cases_route_each``: its own transaction, the gateway, Art. 30 refusals, audited refusals) —
+    this module writes no case itself. For each case routed, what was done with the suggestion shown
+    (``suggestions``, from ``cases_route_suggest``) is recorded as on the route form (``suggestion_record``:
+    accepted or corrected). A case without a unit is reported as not found (missing or out of scope,
+    the gateway's audited denial) or as having no unit chosen."""
+    from xinfang.accounts.access import access_case
+    from xinfang.cases.services.bulk import RouteOutcome, cases_route_each
+    from xinfang.core.errors import NotFound
+
+    outcomes: dict[int, Any] = {}
+    by_unit: dict[int, list[int]] = {}
+    unit_of: dict[int, Any] = {}
+    for pk in case_ids:
+        unit = units.get(pk)
+        if unit is not None:
+            by_unit.setdefault(unit.pk, []).append(pk)
+            unit_of[unit.pk] = unit
+    for unit_pk, ids in by_unit.items():
+        for outcome in cases_route_each(user=user, case_ids=ids, unit=unit_of[unit_pk], mode=mode, note=note):
+            outcomes[outcome.case_id] = outcome
+    for pk in case_ids:
+        if pk in outcomes:
+            continue
+        try:
+            case = access_case(user=user, case_id=pk, action="case.route")
+        except NotFound:
+            outcomes[pk] = RouteOutcome(pk, "", False, _("事项不存在或您无权查看。"))
+        else:
+            outcomes[pk] = RouteOutcome(pk, case.number, False, _("未选择承办单位，请重新选择该事项。"))
+    routed = {case.pk: case for case in Case.objects.filter(pk__in=[pk for pk, o in outcomes.items() if o.ok])
+              .select_related("category")}
+    results = []
+    for pk in case_ids:
+        outcome = outcomes[pk]
+        shown = suggestions.get(pk)
+        suggestion = shown.unit if shown is not None else None
+        suggested = suggestion.unit if suggestion is not None else None
+        chosen = units.get(pk)
+        if outcome.ok:
+            suggestion_record(case=routed[pk], actor=user, unit=suggestion, chosen_unit=chosen)
+        results.append(SuggestedRouting(outcome=outcome, unit=chosen, suggested=suggested,
+                                        accepted=suggested is not None and chosen is not None
+                                        and chosen.pk == suggested.pk))
+    return results

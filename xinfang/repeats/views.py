@@ -95,6 +95,21 @@ def intake_candidates(request: HttpRequest) -> HttpResponse:
     return render(request, "repeats/_candidates.html", {"candidates": candidates, "searched": searched})
 
 
+def _session_untouched(request: HttpRequest) -> None:
+    """Leave the session as it was: the fragment is fired by the case page itself (``hx-trigger="load"``),
+    not by the officer, so it is no activity for the idle timeout, and it must not write the session.
+
+    Why it matters: the idle-timeout middleware (xinfang.accounts.middleware) marks every request's session
+    modified (``last_seen``), and Django saves a modified session after the view. This fragment is the slow
+    request that is still running when the officer signs out or in, in this tab or another, or when the
+    session is otherwise deleted; saving a session deleted meanwhile raises ``SessionInterrupted``, which
+    Django answers with HTTP 400 — the intermittent 400 from ``/repeats/cases/<id>/similar/``. Not saving
+    it removes the race; the page load that fired the fragment has just refreshed ``last_seen``."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.modified = False
+
+
 @staff_page("cases.view_case")
 @require_GET
 def case_similar(request: HttpRequest, pk: int) -> HttpResponse:
@@ -104,6 +119,7 @@ def case_similar(request: HttpRequest, pk: int) -> HttpResponse:
     candidates = case_repeat_candidates(user=request.user, case=case)
     context = {"case": case, "candidates": candidates, "searched": True}
     if request.headers.get("HX-Request"):
+        _session_untouched(request)
         return render(request, "repeats/_candidates.html", context)
     return render(request, "repeats/case_similar.html", context)
 

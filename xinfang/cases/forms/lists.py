@@ -125,3 +125,66 @@ class BulkRouteForm(forms.Form):
             fields: Any = self.fields
             fields["cases"].choices = [(v, v) for v in raw if str(v).isdigit()]
         super().full_clean()
+
+
+class BulkSelectionForm(forms.Form):
+    """The cases ticked on a list for bulk routing (the first step of routing them with suggestions)."""
+
+    cases = forms.TypedMultipleChoiceField(label=_("事项"), coerce=int, choices=[],
+                                           error_messages={"required": _("请至少选择一件事项。"),
+                                                           "invalid_choice": _("所选事项无效。")})
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean_cases(self) -> list[int]:
+        ids = list(dict.fromkeys(self.cleaned_data.get("cases") or []))
+        if len(ids) > MAX_BULK_CASES:
+            raise forms.ValidationError(_("一次最多转送交办%(n)d件。") % {"n": MAX_BULK_CASES}, code="too_many")
+        return ids
+
+    def full_clean(self) -> None:
+        # Any integer id is a valid choice here; whether the user may route it is the gateway's question.
+        if self.is_bound:
+            raw = self.data.getlist("cases") if hasattr(self.data, "getlist") else []
+            fields: Any = self.fields
+            fields["cases"].choices = [(v, v) for v in raw if str(v).isdigit()]
+        super().full_clean()
+
+
+def bulk_unit_queryset() -> Any:
+    """The units a case may be routed to from a bulk form: active, neither the bureau nor the government
+    (the service refuses those)."""
+    return (Unit.objects.filter(active=True).exclude(kind__in=[Unit.Kind.BUREAU, Unit.Kind.GOVERNMENT])
+            .order_by("path"))
+
+
+class BulkRouteEachForm(BulkSelectionForm):
+    """Route the ticked cases each to its own unit, one mode for all: a unit field per case
+    (``unit-<id>``), preset to the suggested unit (xinfang/nlp) — keeping it accepts the suggestion,
+    choosing another corrects it. ``case_ids``: the cases given a field (those the user may see)."""
+
+    mode = forms.ChoiceField(label=_("转交方式"), choices=Case.RouteMode.choices, initial=Case.RouteMode.TRANSFER,
+                             widget=forms.RadioSelect)
+    note = forms.CharField(label=_("说明"), required=False, max_length=500, widget=forms.TextInput())
+
+    def __init__(self, *args: Any, case_ids: list[int], suggested: dict[int, str] | None = None,
+                 **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # One query for every row: plain choices, not a ModelChoiceField per row (a query each).
+        self.units = {u.code: u for u in bulk_unit_queryset().only("id", "code", "name", "kind", "active", "path")}
+        choices = [("", _("请选择承办单位")), *((code, u.name) for code, u in self.units.items())]
+        suggested = suggested or {}
+        self.case_ids = list(case_ids)
+        fields: Any = self.fields
+        for pk in self.case_ids:
+            fields[self.unit_field(pk)] = forms.ChoiceField(
+                label=_("转送交办至"), choices=choices, initial=suggested.get(pk, ""),
+                error_messages={"required": _("请选择承办单位。"), "invalid_choice": _("请选择一个启用的承办单位。")})
+
+    @staticmethod
+    def unit_field(pk: int) -> str:
+        return f"unit-{pk}"
+
+    def chosen_units(self) -> dict[int, Unit]:
+        """The unit chosen for each case with a field (after ``is_valid``)."""
+        return {pk: self.units[self.cleaned_data[self.unit_field(pk)]] for pk in self.case_ids
+                if self.cleaned_data.get(self.unit_field(pk)) in self.units}

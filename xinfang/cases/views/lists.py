@@ -23,7 +23,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xinfang.accounts.access import cases_visible_to
 from xinfang.cases.filters import CaseFilterSet, person_hashes
-from xinfang.cases.forms.lists import BulkRouteForm, CaseFilterForm, PersonSearchForm
+from xinfang.cases.forms.lists import (
+    BulkRouteEachForm,
+    BulkRouteForm,
+    BulkSelectionForm,
+    CaseFilterForm,
+    PersonSearchForm,
+)
 from xinfang.cases.models import Case, Petitioner
 from xinfang.cases.selectors_inbox import (
     SORTS,
@@ -37,6 +43,8 @@ from xinfang.cases.selectors_inbox import (
 from xinfang.cases.services.bulk import cases_route_each
 from xinfang.core.pages import staff_page
 from xinfang.exports.views import export_form_context, export_list_xlsx
+from xinfang.nlp.selectors import CaseRouteSuggestion, cases_route_suggest
+from xinfang.nlp.services import cases_route_suggested
 
 
 def _partial(request: HttpRequest) -> bool:
@@ -221,15 +229,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 # -- bulk routing ---------------------------------------------------------------------------------
 
+def _bulk_back(request: HttpRequest) -> str:
+    back = str(request.POST.get("next", ""))
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("cases:inbox")
+    return back
+
+
 @require_POST
 @staff_page("cases.route_case")
 def bulk_route(request: HttpRequest) -> HttpResponse:
     """Route the selected cases to one unit in one mode and report, case by case, what was done."""
     form = BulkRouteForm(request.POST)
-    back = str(request.POST.get("next", ""))
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        back = reverse("cases:inbox")
+    back = _bulk_back(request)
     if not form.is_valid():
         return render(request, "cases/lists/bulk_result.html", {"form": form, "outcomes": [], "back": back},
                       status=400)
@@ -243,9 +256,94 @@ def bulk_route(request: HttpRequest) -> HttpResponse:
     })
 
 
+@dataclass(frozen=True)
+class BulkReviewRow:
+    """One ticked case on the page "按建议转送交办": the case (None: missing or outside the user's scope)
+    and what is suggested for it."""
+
+    case_id: int
+    case: Case | None
+    suggestion: CaseRouteSuggestion | None
+    field: Any = None
+
+
+def _bulk_review(user: Any, ids: list[int]) -> tuple[list[BulkReviewRow], dict[int, CaseRouteSuggestion]]:
+    """The ticked cases the user may see (one query, through the gateway) and the suggested unit of each
+    (``cases_route_suggest``: a bounded number of queries for all of them)."""
+    cases = {case.pk: case for case in cases_visible_to(user).filter(pk__in=ids)
+             .select_related("category", "category__default_unit", "street", "handling_unit")}
+    suggestions = cases_route_suggest([cases[pk] for pk in ids if pk in cases])
+    rows = [BulkReviewRow(case_id=pk, case=cases.get(pk), suggestion=suggestions.get(pk)) for pk in ids]
+    return rows, suggestions
+
+
+def _suggested_codes(suggestions: dict[int, CaseRouteSuggestion]) -> dict[int, str]:
+    return {pk: s.unit.unit.code for pk, s in suggestions.items() if s.unit.unit is not None}
+
+
+def _render_bulk_review(request: HttpRequest, *, form: BulkRouteEachForm, rows: list[BulkReviewRow], back: str,
+                        status: int = 200) -> HttpResponse:
+    bound = [BulkReviewRow(case_id=row.case_id, case=row.case, suggestion=row.suggestion,
+                           field=form[form.unit_field(row.case_id)] if row.case is not None else None)
+             for row in rows]
+    return render(request, "cases/lists/bulk_review.html", {
+        "form": form, "rows": bound, "back": back, "routable": sum(1 for row in rows if row.case is not None),
+        "with_suggestion": sum(1 for row in rows if row.suggestion is not None and row.suggestion.unit.unit),
+    }, status=status)
+
+
+@require_POST
+@staff_page("cases.route_case")
+def bulk_route_review(request: HttpRequest) -> HttpResponse:
+    """"按建议转送交办": the ticked cases, each with its suggested unit (xinfang/nlp) preselected, for the
+    officer to keep (accept) or change (correct) case by case before routing. Changes nothing."""
+    selection = BulkSelectionForm(request.POST)
+    back = _bulk_back(request)
+    if not selection.is_valid():
+        return render(request, "cases/lists/bulk_result.html", {"form": selection, "outcomes": [], "back": back},
+                      status=400)
+    ids = selection.cleaned_data["cases"]
+    rows, suggestions = _bulk_review(request.user, ids)
+    form = BulkRouteEachForm(case_ids=[row.case_id for row in rows if row.case is not None],
+                             suggested=_suggested_codes(suggestions), initial={"next": back, "cases": ids})
+    return _render_bulk_review(request, form=form, rows=rows, back=back)
+
+
+@require_POST
+@staff_page("cases.route_case")
+def bulk_route_each(request: HttpRequest) -> HttpResponse:
+    """Route the reviewed cases, each to the unit chosen on its row, one mode for all; each case through
+    ``case_route`` on its own (``cases_route_each``). For each case routed, what was done with the
+    suggestion is recorded like on the route form (``suggestion_record``: accepted or corrected)."""
+    back = _bulk_back(request)
+    selection = BulkSelectionForm(request.POST)
+    if not selection.is_valid():
+        return render(request, "cases/lists/bulk_result.html", {"form": selection, "outcomes": [], "back": back},
+                      status=400)
+    ids = selection.cleaned_data["cases"]
+    # The suggestions again, as the route form does at its POST: what was shown is what gets recorded.
+    rows, suggestions = _bulk_review(request.user, ids)
+    visible = [row.case_id for row in rows if row.case is not None]
+    form = BulkRouteEachForm(request.POST, case_ids=visible, suggested=_suggested_codes(suggestions))
+    if not form.is_valid():
+        return _render_bulk_review(request, form=form, rows=rows, back=back, status=400)
+    data = form.cleaned_data
+    results = cases_route_suggested(user=request.user, case_ids=ids, units=form.chosen_units(),
+                                    suggestions=suggestions, mode=data["mode"], note=data["note"])
+    done = sum(1 for r in results if r.outcome.ok)
+    return render(request, "cases/lists/bulk_result.html", {
+        "form": form, "outcomes": [r.outcome for r in results], "each": results, "back": back,
+        "mode": Case.RouteMode(data["mode"]).label, "done": done, "refused": len(results) - done,
+        "accepted": sum(1 for r in results if r.outcome.ok and r.accepted),
+        "corrected": sum(1 for r in results if r.outcome.ok and r.suggested is not None and not r.accepted),
+    })
+
+
 urlpatterns: list[URLPattern] = [
     path("", inbox, name="inbox"),
     path("list/", case_list, name="list"),
     path("list/export.xlsx", export_list_xlsx, name="export"),
     path("bulk-route/", bulk_route, name="bulk_route"),
+    path("bulk-route/review/", bulk_route_review, name="bulk_route_review"),
+    path("bulk-route/each/", bulk_route_each, name="bulk_route_each"),
 ]
