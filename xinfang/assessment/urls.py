@@ -1,7 +1,9 @@
-"""/assessment/: pages."""
+"""/assessment/: pages (docs/assessment.md)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import URLPattern
+
+from xinfang.assessment.views import urlpatterns as _pages
 
 app_name = "assessment"
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = [*_pages]
