@@ -1,7 +1,9 @@
-"""/alerts/: pages."""
+"""/alerts/: early warning — alerts, the sensitive-period calendar, group-visit notices (docs/alerts.md)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import URLPattern
+
+from xinfang.alerts.views import urlpatterns as _pages
 
 app_name = "alerts"
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = [*_pages]

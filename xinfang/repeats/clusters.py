@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from django.db.models import QuerySet
 from django.utils import timezone
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -55,10 +56,16 @@ class RepeatCluster:
 
 def repeat_clusters(*, user: Any, days: int = CLUSTER_DAYS, threshold: float = CLUSTER_THRESHOLD,
                     min_cases: int = CLUSTER_MIN_CASES, min_people: int = CLUSTER_MIN_PEOPLE,
-                    max_cases: int = CLUSTER_MAX_CASES, now: datetime | None = None) -> list[RepeatCluster]:
-    """The clusters among the cases ``user`` may see received in the last ``days`` days, largest first."""
+                    max_cases: int = CLUSTER_MAX_CASES, now: datetime | None = None,
+                    scope: QuerySet | None = None) -> list[RepeatCluster]:
+    """The clusters among the cases ``user`` may see received in the last ``days`` days, largest first.
+
+    ``scope`` is for background jobs with no user (the district-wide early-warning scan, xinfang.alerts):
+    the cases to look at, chosen by the caller, who must then show the result to people only through the
+    gateway. Pages and APIs pass ``user`` and never ``scope``."""
     now = now or timezone.now()
-    recent = list(cases_visible_to(user).filter(received_at__gte=now - timedelta(days=days), received_at__lte=now)
+    base = scope if scope is not None else cases_visible_to(user)
+    recent = list(base.filter(received_at__gte=now - timedelta(days=days), received_at__lte=now)
                   .select_related("category", "street").order_by("-received_at", "-id")[:max_cases])
     if len(recent) < min_cases:
         return []

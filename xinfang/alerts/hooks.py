@@ -1,0 +1,17 @@
+"""The one hook registration calls (xinfang/cases/services/registration.py): kept free of heavy imports so
+the hot path of registering a case stays cheap — only a group matter reaches it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+# 信访工作条例 Art. 20: several people raising a common matter by visiting elect at most 5 representatives;
+# a matter of 5 or more people is a group matter (集体访) — DOMAIN.md, and governance/rules.py GROUP_VISIT.
+GROUP_SIZE_THRESHOLD = 5
+
+
+def group_case_registered(*, case_id: int) -> None:
+    """Queue the immediate check (alert at once during a sensitive period) once the registration commits."""
+    from xinfang.alerts.tasks import alerts_group_case_task
+
+    transaction.on_commit(lambda: alerts_group_case_task(case_id))
