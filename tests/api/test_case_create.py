@@ -15,7 +15,7 @@ from xinfang.core.models import AuditEntry
 URL = "/api/v1/cases/"
 # A valid number with the check character X (tests/conftest.py's VALID_ID_2 has a wrong check digit).
 ID_X = "31011219850612006X"
-DEADLINE_KEYS = {"route_by", "accept_by", "object_by", "decide_by", "review_request_by", "review_decide_by",
+DEADLINE_KEYS = {"route_by", "accept_by", "object_by", "decide_by", "report_by", "review_request_by", "review_decide_by",
                  "re_review_request_by", "re_review_decide_by"}
 
 

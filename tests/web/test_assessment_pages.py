@@ -68,7 +68,7 @@ def test_scores_page_query_count_is_pinned(world, login):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("assessment:scores"), {"year": YEAR}).status_code == 200
     # Session, user, permissions (2), the scheme, the reader's unit, one query per metric (two for the
-    # objections, plus the units they name), the units of the table, the session's idle-timeout touch (3):
+    # objections, plus the units they name), the units of the table, the session's idle-timeout touch (3, at most once a minute):
     # the same whatever the number of cases or units.
     assert len(queries) <= 21, [q["sql"][:120] for q in queries]
 

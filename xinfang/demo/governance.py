@@ -193,13 +193,26 @@ class _Governance:
         cases = list(Case.objects.filter(status=Case.Status.ACCEPTED, handling_unit__isnull=False)
                      .annotate(last=Max("events__at")).order_by("received_at"))
         used_units: set[int] = set()
+        used_cases: set[int] = set()
         for offset, due_days, fate, reply_days in plan:
             issued = _at(self.now + timedelta(days=offset), 10)
-            case = next((c for c in cases if c.last < issued - timedelta(hours=1)
-                         and c.handling_unit_id not in used_units), None)
+            free = [c for c in cases if c.handling_unit_id not in used_units]
+            case = next((c for c in free if c.last < issued - timedelta(hours=1)), None)
+            if case is None:
+                # No case was quiet that long ago (the mix of demo cases varies with its size): take the one
+                # quiet the longest — another unit's first — issue the order the day after its last event and
+                # shorten the reply period and the reply so that the order's story still ends before now.
+                spare = [c for c in cases if c.pk not in used_cases and c not in free]
+                case = next((c for c in [*sorted(free, key=lambda c: c.last), *sorted(spare, key=lambda c: c.last)]
+                             if (self.now - _at(c.last + timedelta(days=1), 10)).days >= 4), None)
+                if case is not None:
+                    issued = _at(case.last + timedelta(days=1), 10)
+                    room = (self.now - issued).days - 3
+                    due_days, reply_days = min(due_days, room), min(reply_days, room)
             if case is None or case.handling_unit is None:
                 continue
             used_units.add(case.handling_unit.pk)
+            used_cases.add(case.pk)
             handler = self.handlers.get(case.handling_unit.code)
             with clock_at(issued):
                 order = services.supervision_issue(
