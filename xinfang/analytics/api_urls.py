@@ -1,5 +1,10 @@
-"""/api/v1/ routes of xinfang.analytics."""
+"""/api/v1/ routes of xinfang.analytics (docs/analytics.md)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from xinfang.analytics import apis
+
+urlpatterns = [
+    path("analytics/overview/", apis.OverviewApi.as_view(), name="api-analytics-overview"),
+    path("analytics/hotspots/", apis.HotspotsApi.as_view(), name="api-analytics-hotspots"),
+]

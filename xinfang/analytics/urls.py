@@ -1,7 +1,9 @@
-"""/analytics/: pages."""
+"""/analytics/: pages (docs/analytics.md)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import URLPattern
+
+from xinfang.analytics.views import urlpatterns as _pages
 
 app_name = "analytics"
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = [*_pages]

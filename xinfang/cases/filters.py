@@ -15,6 +15,10 @@ Parameters (all optional, empty means "no filter"):
 - ``status`` — one or more statuses, comma separated and/or repeated.
 - ``channel``, ``matter_type`` — exact values.
 - ``overdue`` — ``1``/``true``: a deadline of the case has been marked overdue and is still open.
+- ``unit_tree`` — code of a unit: cases handled by it or by any unit below it (the analytics scopes).
+- ``group`` — ``1``/``true``: group visits (channel visit, five people or more; docs/analytics.md).
+- ``repeat`` — ``1``/``true``: repeat petitions (``repeat_of`` set).
+- ``rating`` — cases with a rating of that value (satisfied, basically_satisfied, dissatisfied).
 - ``received_from`` / ``received_to`` — dates (YYYY-MM-DD), inclusive, in the local time zone.
 
 Unknown values narrow to nothing rather than fail (an unknown status finds no case), as the API always
@@ -32,7 +36,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinfang.cases.models import CaseDeadline, CasePetitioner
+from xinfang.accounts.models import Unit
+from xinfang.cases.models import Case, CaseDeadline, CasePetitioner, CaseRating
 from xinfang.core.crypto import lookup_hash
 
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -40,6 +45,8 @@ _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2999, 12, 31)
 _TRUE = ("1", "true")
+# A group visit (集体访): five people or more at one visit (信访工作条例 Art. 20: at most five represent them).
+GROUP_VISIT_MIN = 5
 
 
 def person_hashes(*, id_number: str = "", phone: str = "") -> dict[str, str]:
@@ -68,7 +75,8 @@ class CaseFilterSet:
     page, the export's audit row and links that keep the filters)."""
 
     PARAMS: tuple[str, ...] = ("number", "name", "id_hash", "phone_hash", "q", "category", "street", "unit",
-                               "status", "channel", "matter_type", "overdue", "received_from", "received_to")
+                               "status", "channel", "matter_type", "overdue", "received_from", "received_to",
+                               "unit_tree", "group", "repeat", "rating")
 
     def __init__(self, data: Mapping[str, Any] | None, *, queryset: QuerySet):
         self.data = data if data is not None else {}
@@ -164,6 +172,20 @@ class CaseFilterSet:
         if self._value("overdue") in _TRUE:
             queryset = queryset.filter(overdue_q())
             applied["overdue"] = True
+        # The analytics drill-downs (xinfang/analytics, docs/analytics.md).
+        if unit_tree := self._value("unit_tree"):
+            path = Unit.objects.filter(code=unit_tree).values_list("path", flat=True).first()
+            queryset = queryset.filter(handling_unit__path__startswith=path) if path else queryset.none()
+            applied["unit_tree"] = unit_tree
+        if self._value("group") in _TRUE:
+            queryset = queryset.filter(channel=Case.Channel.VISIT, group_size__gte=GROUP_VISIT_MIN)
+            applied["group"] = True
+        if self._value("repeat") in _TRUE:
+            queryset = queryset.filter(repeat_of__isnull=False)
+            applied["repeat"] = True
+        if rating := self._value("rating"):
+            queryset = queryset.filter(pk__in=CaseRating.objects.filter(rating=rating).values("case_id"))
+            applied["rating"] = rating
         start, end = self._date("received_from"), self._date("received_to")
         if start and end and start > end:
             self.errors.setdefault("received_to", []).append(_("结束日期不能早于开始日期。"))

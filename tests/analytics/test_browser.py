@@ -1,0 +1,42 @@
+"""The overview in headless Chromium: the charts draw from the offline plotly.js under the CSP (a refused
+script or style would be a console error, which fails the test), and a number opens its cases."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import browser, page  # noqa: F401 - the browser fixtures
+from tests.browser.test_journeys import sign_in
+from tests.conftest import at
+from xinfang.cases.models import Case
+from xinfang.core.clock import clock_at
+
+NOW = "2026-06-30 12:00"
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    with clock_at(at(NOW)):
+        yield
+
+
+def test_the_overview_draws_its_charts_and_opens_the_cases(page: Any, wf, district):  # noqa: F811
+    for i, street in enumerate(("street", "street2", "street", "street")):
+        wf.register(f"2026-06-{i + 1:02d} 09:00", street=district[street], id_number="", phone=f"1390000010{i}",
+                    channel=Case.Channel.ONLINE if i % 2 else Case.Channel.LETTER)
+    sign_in(page, "leader")
+    page.goto(f"{page.base}/analytics/")
+    expect(page.locator("h1")).to_have_text("形势研判")
+    for chart in ("chart-weekly", "chart-monthly", "chart-category", "chart-street", "chart-channel"):
+        expect(page.locator(f"#{chart} svg.main-svg").first).to_be_visible()
+    expect(page.locator("#h-top + div table")).to_be_visible()  # the htmx panel loaded
+    if os.environ.get("XINFANG_ANALYTICS_SHOT"):
+        page.screenshot(path=os.environ["XINFANG_ANALYTICS_SHOT"], full_page=True)
+    page.locator(".analytics-kpis a.kpi-value").first.click()
+    page.wait_for_url("**/cases/list/**")
+    expect(page.locator("body")).to_contain_text("2026-06-04")
