@@ -27,12 +27,15 @@ from xinfang.cases.models import (
     Petitioner,
 )
 from xinfang.core.audit import audit_verify
+from xinfang.core.clock import clock_at
 from xinfang.core.crypto import decrypt
 from xinfang.core.idnumber import id_number_validate
+from xinfang.core.models import AuditEntry
 from xinfang.demo.district import HANDLING_KINDS, demo_units
 from xinfang.demo.generator import PetitionGenerator, id_number_make
 from xinfang.demo.logins import HANDLER_PREFIX, HEAD_PREFIX, demo_logins
 from xinfang.demo.seed import DEMO_PASSWORD, demo_seed
+from xinfang.petitioners.models import CaseLink
 
 NOW = at("2026-11-20 10:00")
 ID_NUMBER = re.compile(r"\d{17}[\dX]")
@@ -185,3 +188,55 @@ def test_id_numbers_and_generator_are_reproducible():
     for person in people:
         assert id_number_validate(person.id_number) == person.id_number
     assert len({p.id_number for p in people}) == 50
+
+
+def test_repeats_after_re_review_refused_and_overridden(seeded):
+    """Issue 6: one petition after re-review stays recorded and not accepted again (Art. 36 ¶3); another,
+    with new facts, was accepted as a new matter by the bureau officer and assigned (Art. 22 (3))."""
+    refused = Case.objects.filter(status=Case.Status.CLOSED, closed_reason="final_after_re_review")
+    assert refused.exists()
+    overridden = Case.objects.filter(events__action="accepted_new_facts").distinct()
+    assert overridden.count() == 1
+    case = overridden.get()
+    original = case.repeat_of
+    assert original.closed_reason == "re_reviewed"
+    assert case.received_at > original.closed_at
+    actions = list(case.events.order_by("id").values_list("action", flat=True))
+    assert actions[:4] == ["registered", "not_accepted_again", "accepted_new_facts", "routed"]
+    statement = case.events.get(action="accepted_new_facts")
+    assert statement.actor.username == "officer" and len(statement.note) >= 10
+    assert original.events.filter(action="new_facts_case", data__case=case.pk).exists()
+    assert (case.status, case.route_mode) == (Case.Status.ROUTED, Case.RouteMode.ASSIGN)
+    report = CaseDeadline.objects.get(case=case, kind="report_by")
+    assert (report.days, report.met_at) == (30, None)
+    assert AuditEntry.objects.filter(action="case.accept_new_facts", object_id=str(case.pk), result="ok").exists()
+
+
+def test_case_links_of_every_kind_with_their_events(seeded):
+    links = list(CaseLink.objects.select_related("from_case", "to_case", "created_by"))
+    assert {link.kind for link in links} == set(CaseLink.Kind.values)
+    for link in links:
+        assert link.created_by.username == "officer"
+        assert max(link.from_case.received_at, link.to_case.received_at) < link.created_at <= NOW
+        for case in (link.from_case, link.to_case):
+            assert case.events.filter(action="case_link", data__link=link.pk).exists()
+    for link in (item for item in links if item.kind == CaseLink.Kind.DUPLICATE_OF):
+        assert link.from_case.status == Case.Status.LINKED and link.from_case.repeat_of == link.to_case
+
+
+def test_the_petitioner_pages_show_the_repeats(seeded, client):
+    client.force_login(User.objects.get(username="officer"))
+    link = CaseLink.objects.filter(kind=CaseLink.Kind.REPEAT_OF).first()
+    person = link.from_case.case_petitioners.order_by("position").first().petitioner
+    history = client.get(f"/petitioners/{person.pk}/")
+    assert history.status_code == 200
+    assert link.to_case.number in history.content.decode()
+    overridden = Case.objects.filter(events__action="accepted_new_facts").get()
+    person = overridden.case_petitioners.order_by("position").first().petitioner
+    page = client.get(f"/petitioners/{person.pk}/").content.decode()
+    assert overridden.number in page and overridden.repeat_of.number in page
+    with clock_at(NOW):
+        figures = client.get("/petitioners/repeats/")
+    assert figures.status_code == 200
+    top = figures.context["figures"].top_petitioners
+    assert top and top[0].repeats >= 1

@@ -24,7 +24,9 @@ from xinfang.core.audit import audit_record
 from xinfang.core.errors import NotFound
 
 
-def _accused_case_ids(user: User) -> QuerySet:
+def accused_case_ids(user: User) -> QuerySet:
+    """The ids (``case_id`` values) of the cases that accuse ``user`` or a unit at or above theirs: never
+    shown to them (Art. 30 ¶3). Aggregates read from a roll-up subtract these (xinfang/analytics)."""
     from xinfang.cases.models import CaseAccused
 
     own_units = user.unit.ancestor_ids() if user.unit_id and user.unit else []
@@ -47,7 +49,7 @@ def cases_visible_to(user: Any) -> QuerySet:
             scoped = Case.objects.filter(handling_unit_id=unit.pk)
     else:
         return Case.objects.none()
-    return scoped.exclude(id__in=_accused_case_ids(user))
+    return scoped.exclude(id__in=accused_case_ids(user))
 
 
 def access_case(*, user: Any, case_id: Any, action: str = "case.read", for_update: bool = False,
@@ -86,4 +88,4 @@ def unit_is_accused_in(*, unit: Unit, case: Any) -> bool:
 
 def user_is_accused_in(*, user: User, case: Any) -> bool:
 
-    return _accused_case_ids(user).filter(case_id=case.pk).exists()
+    return accused_case_ids(user).filter(case_id=case.pk).exists()

@@ -77,9 +77,39 @@ for _role, _permissions in GRASSROOTS_PERMISSIONS.items():
 # (xinfang/analytics, xinfang/alerts, xinfang/assessment; docs/analytics.md, docs/alerts.md,
 # docs/assessment.md) and added to the roles above. What each member sees is still decided by the case
 # gateway (access.py) and, for unit roles, by their unit.
-ANALYTICS_PERMISSIONS: dict[str, list[str]] = {}
-ALERTS_PERMISSIONS: dict[str, list[str]] = {}
-ASSESSMENT_PERMISSIONS: dict[str, list[str]] = {}
+# 形势研判 (docs/analytics.md): the bureau and the leaders read the district's figures; a unit's head and
+# handlers read their unit's (the scope picker offers only what the gateway lets them see).
+ANALYTICS_PERMISSIONS: dict[str, list[str]] = {
+    Role.REGISTRAR: ["analytics.view_analytics"],
+    Role.OFFICER: ["analytics.view_analytics"],
+    Role.LEADER: ["analytics.view_analytics"],
+    Role.UNIT_HEAD: ["analytics.view_analytics"],
+    Role.HANDLER: ["analytics.view_analytics"],
+}
+# Early warning (docs/alerts.md): the bureau officer and the leaders handle alerts district-wide (acknowledge,
+# assign, notes, close); the registrar reads them (the front desk should know what is brewing); a unit's
+# head handles and a handler reads the alerts about their own unit only (alerts/selectors.py). Streets, units
+# and the registrars report announced group visits (集体访苗头). The sensitive-period calendar is maintained
+# by the bureau officer alone: which days tighten the watch is a judgement of petition work that changes
+# what the rules raise, not a technical setting, so it is not the system admin's (三员, no petition work).
+ALERTS_PERMISSIONS: dict[str, list[str]] = {
+    Role.OFFICER: ["alerts.view_alert", "alerts.handle_alert", "alerts.report_group_notice",
+                   "alerts.view_sensitiveperiod", "alerts.add_sensitiveperiod", "alerts.change_sensitiveperiod",
+                   "alerts.delete_sensitiveperiod"],
+    Role.LEADER: ["alerts.view_alert", "alerts.handle_alert", "alerts.view_sensitiveperiod"],
+    Role.REGISTRAR: ["alerts.view_alert", "alerts.report_group_notice", "alerts.view_sensitiveperiod"],
+    Role.UNIT_HEAD: ["alerts.view_alert", "alerts.handle_alert", "alerts.report_group_notice"],
+    Role.HANDLER: ["alerts.view_alert", "alerts.report_group_notice"],
+}
+# Assessment (xinfang/assessment, docs/assessment.md; 信访工作条例 Art. 39, 41): the bureau sets the scheme
+# and writes the yearly report; leaders read and report; a unit head sees their own unit's scores and the
+# cases behind them. Handlers get none: the results are reported "within an appropriate scope" to judge
+# leading groups (Art. 39 ¶1), and a handler already sees each deadline of their cases in the workbench.
+ASSESSMENT_PERMISSIONS: dict[str, list[str]] = {
+    Role.OFFICER: ["assessment.view_assessment", "assessment.configure_assessment", "assessment.report_assessment"],
+    Role.LEADER: ["assessment.view_assessment", "assessment.report_assessment"],
+    Role.UNIT_HEAD: ["assessment.view_assessment"],
+}
 for _table in (ANALYTICS_PERMISSIONS, ALERTS_PERMISSIONS, ASSESSMENT_PERMISSIONS):
     for _role, _permissions in _table.items():
         ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_permissions]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-# 信访工作条例 Art. 20: several people raising a common matter by visiting elect at most 5 representatives;
-# a matter of 5 or more people is a group matter (集体访) — DOMAIN.md, and governance/rules.py GROUP_VISIT.
-GROUP_SIZE_THRESHOLD = 5
+from xinfang.cases.models import GROUP_MIN_PEOPLE
+
+# 信访工作条例 Art. 20: a matter of 5 or more people is a group matter (集体访); cases/models.py.
+GROUP_SIZE_THRESHOLD = GROUP_MIN_PEOPLE
 
 
 def group_case_registered(*, case_id: int) -> None:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from xinfang.accounts.access import _accused_case_ids, cases_visible_to
+from xinfang.accounts.access import accused_case_ids, cases_visible_to
 from xinfang.accounts.models import Unit
 from xinfang.accounts.roles import DISTRICT_WIDE_ROLES, UNIT_ROLES
 from xinfang.analytics import hotspots as maths
@@ -270,7 +270,7 @@ def _hidden_facts(user: Any, scope: Scope, start: date, end: date) -> list[CaseF
     those accusing the user or their unit (Art. 30 ¶3) — the gateway's own rule (access.py). The accused
     cases' ids come from the accusation rows alone (an index on the unit or the user), then the ones of the
     scope and period are picked by primary key, a chunk at a time: the planner never walks the case table."""
-    candidates = sorted(set(_accused_case_ids(user).values_list("case_id", flat=True)))
+    candidates = sorted(set(accused_case_ids(user).values_list("case_id", flat=True)))
     since, until = _day_start(start), _day_start(end + timedelta(days=1))
     ids: list[int] = []
     for first in range(0, len(candidates), HIDDEN_CHUNK):

@@ -20,7 +20,7 @@ from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinfang.accounts.access import _accused_case_ids, cases_visible_to
+from xinfang.accounts.access import accused_case_ids, cases_visible_to
 from xinfang.accounts.models import Unit
 from xinfang.accounts.roles import DISTRICT_WIDE_ROLES
 from xinfang.assessment.metrics import (
@@ -259,7 +259,7 @@ def figures_base(user: Any) -> QuerySet:
         return Case.objects.none()
     if user.role in DISTRICT_WIDE_ROLES:
         return cases_visible_to(user)
-    return Case.objects.exclude(id__in=_accused_case_ids(user))
+    return Case.objects.exclude(id__in=accused_case_ids(user))
 
 
 def metric_items(*, user: Any, year: int, code: str, as_of: date | None = None) -> list[Item]:

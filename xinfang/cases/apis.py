@@ -80,6 +80,11 @@ CASE_LIST_PARAMETERS = [
     _filter_parameter("channel", "The channel (letter, visit, online)."),
     _filter_parameter("matter_type", "The matter type."),
     _filter_parameter("overdue", "1 or true: a deadline of the case is overdue and still open."),
+    # The analytics drill-downs (docs/analytics.md).
+    _filter_parameter("unit_tree", "Code of a unit: cases handled by it or by any unit below it."),
+    _filter_parameter("group", "1 or true: group visits (channel visit, five people or more)."),
+    _filter_parameter("repeat", "1 or true: repeat petitions (repeat_of set)."),
+    _filter_parameter("rating", "Cases with a rating of this value: satisfied, basically_satisfied, dissatisfied."),
     OpenApiParameter("received_from", OpenApiTypes.DATE, OpenApiParameter.QUERY,
                      description="Received on or after this day (local time); 1900-01-01 to 2999-12-31."),
     OpenApiParameter("received_to", OpenApiTypes.DATE, OpenApiParameter.QUERY,

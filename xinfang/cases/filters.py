@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.accounts.models import Unit
-from xinfang.cases.models import Case, CaseDeadline, CasePetitioner, CaseRating
+from xinfang.cases.models import GROUP_MIN_PEOPLE, Case, CaseDeadline, CasePetitioner, CaseRating
 from xinfang.core.crypto import lookup_hash
 
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -45,8 +45,8 @@ _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2999, 12, 31)
 _TRUE = ("1", "true")
-# A group visit (集体访): five people or more at one visit (信访工作条例 Art. 20: at most five represent them).
-GROUP_VISIT_MIN = 5
+# A group visit (集体访): five people or more at one visit (信访工作条例 Art. 20; cases/models.py).
+GROUP_VISIT_MIN = GROUP_MIN_PEOPLE
 
 
 def person_hashes(*, id_number: str = "", phone: str = "") -> dict[str, str]:

@@ -76,6 +76,12 @@ class Petitioner(models.Model):
         return self.name
 
 
+# 信访工作条例 Art. 20: several people raising a common matter by visiting elect at most 5 representatives;
+# a matter of 5 or more people is a group matter (集体访, DOMAIN.md). One constant for the filters, the
+# analytics, the early-warning rules and the registration hook.
+GROUP_MIN_PEOPLE = 5
+
+
 class Case(models.Model):
     """One petition matter (信访事项) from registration to closure. The status field is changed only by
     the services in ``xinfang.cases.services``; every change appends a ``CaseEvent``."""
@@ -171,6 +177,9 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["handling_unit", "status"], name="case_unit_status_idx"),
             models.Index(fields=["status", "received_at"], name="case_status_received_idx"),
+            # The analytics roll-up reads the cases changed since its watermark before every overview
+            # (docs/analytics.md); without it, a scan of the whole table.
+            models.Index(fields=["updated_at"], name="case_updated_idx"),
         ]
         permissions = [
             ("register_case", "Register petitions"),

@@ -48,6 +48,8 @@ from xinfang.core.clock import clock_at
 from xinfang.deadlines.selectors import work_calendar
 from xinfang.deadlines.services import deadlines_mark_overdue
 from xinfang.demo import texts
+from xinfang.demo.alerts import alerts_demo_seed
+from xinfang.demo.assessment import assessment_demo_seed
 from xinfang.demo.district import District, district_create
 from xinfang.demo.generator import PetitionGenerator
 from xinfang.demo.governance import governance_demo_seed
@@ -60,6 +62,7 @@ from xinfang.demo.logins import (
     handler_username,
     head_username,
 )
+from xinfang.demo.repeats import REPEAT_CASES, repeats_demo_seed
 from xinfang.demo.scenarios import HISTORY_DAYS, CasePlan, Planner, Step
 from xinfang.demo.texts import CLAIM, INFORMATION
 from xinfang.notifications.models import OutboxMessage
@@ -296,7 +299,10 @@ def demo_seed(*, cases: int = 300, seed: int = 2026, now: datetime | None = None
         # The grassroots demo (service points, disputes, mediations, visits, reception days) registers a few
         # cases of its own: the planner makes that many fewer, so the demo has the number asked for.
         grassroots = GRASSROOTS_CASES if cases >= MIN_CASES else 0
-        plans = planner.plans(cases - grassroots)
+        # The repeats demo (xinfang/demo/repeats.py) registers one more: a petition after re-review with
+        # new facts, accepted as a new matter.
+        repeats = REPEAT_CASES if cases >= MIN_CASES else 0
+        plans = planner.plans(cases - grassroots - repeats)
         _Replay(users=users, generator=generator, rng=rng, district=district).run(plans, now=now)
         if grassroots:
             _grassroots_seed(district=district, users=users, generator=generator, now=now)
@@ -304,6 +310,13 @@ def demo_seed(*, cases: int = 300, seed: int = 2026, now: datetime | None = None
             case_close_expired(today=timezone.localdate(now))
             deadlines_mark_overdue(today=timezone.localdate(now))
         _governance_seed(users=users, now=now, seed=seed)
+        # This year's assessment scheme (xinfang/assessment, docs/assessment.md), saved by the officer.
+        assessment_demo_seed(now=now, officer=users.officer)
+        alerts_demo_seed(now=now, rng=random.Random(seed + 9), officer=users.officer,
+                         leader=User.objects.get(username="leader"))
+        if repeats:
+            # The officer's case links and the override after re-review (issue 6): a stream of its own.
+            repeats_demo_seed(now=now, rng=random.Random(seed + 7), officer=users.officer, registrar=users.registrar)
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).update(
             status=OutboxMessage.Status.SENT, sent_at=F("created_at"))
         return _summary(plans, users, district, started)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinfang.accounts.access import cases_visible_to
+from xinfang.accounts.models import Unit
 from xinfang.cases.filters import CaseFilterSet, person_hashes
 from xinfang.cases.forms.lists import (
     BulkRouteEachForm,
@@ -30,7 +31,7 @@ from xinfang.cases.forms.lists import (
     CaseFilterForm,
     PersonSearchForm,
 )
-from xinfang.cases.models import Case, Petitioner
+from xinfang.cases.models import Case, CaseRating, Petitioner
 from xinfang.cases.selectors_inbox import (
     SORTS,
     case_list_page,
@@ -193,6 +194,22 @@ def _person_label(filterset: CaseFilterSet) -> list[str]:
     return labels
 
 
+def _drill_labels(filterset: CaseFilterSet) -> list[str]:
+    """The filters a drill-down from the analytics pages adds, which the filter form has no field for."""
+    applied = filterset.applied
+    labels = []
+    if code := applied.get("unit_tree"):
+        unit = Unit.objects.filter(code=code).only("name").first()
+        labels.append(_("%(unit)s及其下级单位承办") % {"unit": unit.name if unit else code})
+    if applied.get("group"):
+        labels.append(_("集体访（5人以上）"))
+    if applied.get("repeat"):
+        labels.append(_("重复信访"))
+    if rating := applied.get("rating"):
+        labels.append(_("评价：%(rating)s") % {"rating": dict(CaseRating.Rating.choices).get(rating, rating)})
+    return labels
+
+
 @require_http_methods(["GET", "POST"])
 @staff_page("cases.view_case")
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -218,6 +235,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "person_filters": _person_label(filterset),
         "clear_person_query": _query(params, id_hash=None, phone_hash=None, page=None),
+        "drill_filters": _drill_labels(filterset),
+        "clear_drill_query": _query(params, unit_tree=None, group=None, repeat=None, rating=None, page=None),
         **export_form_context(request, params=params),
         **_table_context(request, page=page, rows=rows, params=params, sort=sort, base_url=reverse("cases:list")),
     }
