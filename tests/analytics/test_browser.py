@@ -3,14 +3,13 @@ script or style would be a console error, which fails the test), and a number op
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, page  # noqa: F401 - the browser fixtures
+from tests.browser.conftest import browser, page, screenshot  # noqa: F401 - the browser fixtures
 from tests.browser.test_journeys import sign_in
 from tests.conftest import at
 from xinfang.cases.models import Case
@@ -35,8 +34,7 @@ def test_the_overview_draws_its_charts_and_opens_the_cases(page: Any, wf, distri
     for chart in ("chart-weekly", "chart-monthly", "chart-category", "chart-street", "chart-channel"):
         expect(page.locator(f"#{chart} svg.main-svg").first).to_be_visible()
     expect(page.locator("#h-top + div table")).to_be_visible()  # the htmx panel loaded
-    if os.environ.get("XINFANG_ANALYTICS_SHOT"):
-        page.screenshot(path=os.environ["XINFANG_ANALYTICS_SHOT"], full_page=True)
+    screenshot(page, "analytics-overview", full_page=True)
     page.locator(".analytics-kpis a.kpi-value").first.click()
     page.wait_for_url("**/cases/list/**")
     expect(page.locator("body")).to_contain_text("2026-06-04")

@@ -22,7 +22,8 @@ VALID_ID_2 = "310112198506120027"
 VALID_ID_3 = "310112198506120019"
 # The namespaces of the staff pages (the portal is public and has its own API; exports are the exports
 # app's, listed in the table by their own engineer's endpoints).
-STAFF_NAMESPACES = ("cases", "reference", "imports", "accounts")
+STAFF_NAMESPACES = ("cases", "reference", "imports", "accounts", "exports", "governance", "grassroots", "petitioners",
+                    "repeats", "analytics", "alerts", "assessment")
 
 
 def _page_routes() -> list[str]:
