@@ -204,7 +204,7 @@ class _Governance:
                 # shorten the reply period and the reply so that the order's story still ends before now.
                 spare = [c for c in cases if c.pk not in used_cases and c not in free]
                 case = next((c for c in [*sorted(free, key=lambda c: c.last), *sorted(spare, key=lambda c: c.last)]
-                             if (self.now - _at(c.last + timedelta(days=1), 10)).days >= 4), None)
+                             if (self.now - _at(c.last + timedelta(days=1), 10)).days >= 4), None)  # type: ignore[attr-defined]
                 if case is not None:
                     issued = _at(case.last + timedelta(days=1), 10)
                     room = (self.now - issued).days - 3

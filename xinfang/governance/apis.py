@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +24,7 @@ from xinfang.api.pagination import MAX_ID, PAGE_PARAMETERS, page_data, page_wind
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import error_responses
 from xinfang.cases.apis import unit_by_code, validated
+from xinfang.cases.serializers_workbench import AttachmentsOut, CaseDocumentOut, case_document_data
 from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.governance import serializers as s
 from xinfang.governance import services
@@ -32,9 +35,11 @@ from xinfang.governance.selectors import (
     REGISTER_BACKLOG,
     VIEW_BACKLOG,
     VIEW_SUPERVISION,
+    backlog_attachments,
     backlog_entry_access,
     backlog_entry_detail,
     backlog_list,
+    backlog_rules,
     backlog_stock_flow,
     stock_flow_period_problem,
     supervision_list,
@@ -398,3 +403,63 @@ class SupervisionEscalateApi(_OrderActionApi):
 
     def perform(self, *, order: SupervisionOrder, user: Any, data: dict[str, Any]) -> None:
         services.supervision_escalate(order=order, actor=user, reason=data["reason"])
+
+
+# --- The rules of the register and the case file (twins of /governance/rules/ and the page's upload) ----------
+
+RULES_VIEW = "governance.view_backlogrule"
+
+
+class BacklogRulesApi(APIView):
+    """``GET``/``PUT /api/v1/governance/backlog/rules/``: the rules that put a case on the register, as the
+    scan applies them (``backlog_rules``), and the officer's change of thresholds and switches
+    (``backlog_rule_update``, audited per rule). Reading needs ``governance.view_backlogrule``; the
+    service checks ``governance.change_backlogrule``. A PUT is all or nothing, like the page's form."""
+
+    permission_classes = [IsAuthenticated, HasPagePermission]
+    required_permission = RULES_VIEW
+
+    @extend_schema(operation_id="governance_backlog_rules",
+                   responses={200: s.BacklogRuleOut(many=True), **error_responses(401, 403)})
+    def get(self, request: Request) -> Response:
+        return Response([s.backlog_rule_data(r) for r in backlog_rules()])
+
+    @extend_schema(operation_id="governance_backlog_rules_update", request=s.BacklogRulesIn,
+                   responses={200: s.BacklogRuleOut(many=True), **error_responses(400, 401, 403, 415)})
+    def put(self, request: Request) -> Response:
+        data = validated(s.BacklogRulesIn, request.data)
+        known = {r.kind for r in backlog_rules()}
+        codes = [item["code"] for item in data["rules"]]
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise ValidationFailed(_("未知的规则。"), errors={"rules": [_("未知的规则：%(c)s。") % {"c": ", ".join(unknown)}]})
+        if len(set(codes)) != len(codes):
+            raise ValidationFailed(_("同一规则只能出现一次。"), errors={"rules": [_("同一规则只能出现一次。")]})
+        with transaction.atomic():
+            for item in data["rules"]:
+                services.backlog_rule_update(kind=item["code"], threshold=item["threshold"],
+                                             active=item["enabled"], actor=request.user)
+        return Response([s.backlog_rule_data(r) for r in backlog_rules()])
+
+
+class BacklogFilesApi(_GovernanceApi):
+    """``GET``/``POST /api/v1/governance/backlog/{id}/files/``: the case file (一案一档) as the backlog page
+    lists it, each document with the API path of its download; and the page's upload (multipart, field
+    ``attachments``, one or more files) by the leader or the team, checked by type, content and size
+    like every upload (``backlog_file_add``; SECURITY.md 14)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(operation_id="governance_backlog_files",
+                   responses={200: CaseDocumentOut(many=True), **error_responses(401, 403, 404)})
+    def get(self, request: Request, pk: int) -> Response:
+        entry = backlog_entry_access(user=request.user, entry_id=pk)
+        return Response([case_document_data(entry.case, d) for d in backlog_attachments(entry=entry)])
+
+    @extend_schema(operation_id="governance_backlog_files_add", request={"multipart/form-data": s.BacklogFilesIn},
+                   responses={201: AttachmentsOut, **error_responses(*ACTION_ERRORS)})
+    def post(self, request: Request, pk: int) -> Response:
+        entry = backlog_entry_access(user=request.user, entry_id=pk, action="backlog.update")
+        data = validated(s.BacklogFilesIn, request.data)
+        documents = services.backlog_file_add(entry=entry, actor=request.user, files=data["attachments"])
+        return Response({"documents": [case_document_data(entry.case, d) for d in documents]}, status=201)

@@ -318,3 +318,40 @@ def supervision_order_data(order: SupervisionOrder, *, today: Any) -> dict[str, 
 def supervision_reply_data(reply: SupervisionReply) -> dict[str, Any]:
     return {"id": reply.pk, "unit": _unit(reply.unit), "author": str(reply.author), "text": reply.text,
             "at": reply.at.isoformat(), "late": reply.late, "review": reply.review}
+
+
+# --- The rules of the register and the case file (API twins of /governance/rules/ and the file upload) --------
+
+class BacklogRuleOut(serializers.Serializer):
+    code = serializers.CharField(help_text="open_days, repeats, group_visit or dissatisfied_review.")
+    label = serializers.CharField()  # type: ignore[assignment]
+    enabled = serializers.BooleanField()
+    threshold = serializers.IntegerField()
+    default = serializers.IntegerField(help_text="The threshold when no override is stored.")
+    minimum = serializers.IntegerField()
+    maximum = serializers.IntegerField()
+    overridden = serializers.BooleanField()
+    description = serializers.CharField()
+
+
+class BacklogRuleChangeIn(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    threshold = serializers.IntegerField()
+    enabled = serializers.BooleanField()
+
+
+class BacklogRulesIn(serializers.Serializer):
+    rules = BacklogRuleChangeIn(many=True, allow_empty=False,
+                                help_text="The rules to change (the others stay as they are); all or nothing.")
+
+
+def backlog_rule_data(rule: Any) -> dict[str, Any]:
+    return {"code": rule.kind, "label": rule.label, "enabled": rule.active, "threshold": rule.threshold,
+            "default": rule.spec.threshold, "minimum": rule.spec.minimum, "maximum": rule.spec.maximum,
+            "overridden": rule.overridden, "description": str(rule.spec.explanation)}
+
+
+class BacklogFilesIn(serializers.Serializer):
+    attachments = serializers.ListField(
+        child=serializers.FileField(max_length=200, allow_empty_file=True),
+        help_text="The page's upload field: pdf, jpg, png, docx, xlsx or txt; checked by content too.")
