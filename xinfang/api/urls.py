@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("xinfang.analytics.api_urls")),
     path("", include("xinfang.alerts.api_urls")),
     path("", include("xinfang.assessment.api_urls")),
+    path("", include("xinfang.repeats.api_urls")),  # /repeats/..., /cases/{id}/similar/ (docs/nlp.md)
     # An external system checks its API key (X-API-Key): docs/open311.md.
     path("client/", ApiClientSelfApi.as_view(), name="api-client-self"),
     # The OpenAPI 3 schema and Swagger UI over it, served offline (xinfang/api/schema.py says who may read them).

@@ -53,7 +53,7 @@ class AssessmentApi(_AssessmentApi):
         _YEAR, OpenApiParameter("unit", OpenApiTypes.INT, OpenApiParameter.QUERY, description="One unit's id only."),
     ], responses={200: s.AssessmentOut, **error_responses(400, *STAFF_READ_ERRORS, 404)})
     def get(self, request: Request) -> Response:
-        year = year_parse(request.query_params.get("year"))
+        year = year_parse(request.query_params.get("year"), allow_empty=False)
         raw_unit = request.query_params.get("unit")
         unit_id = None
         if raw_unit not in (None, ""):
@@ -78,7 +78,7 @@ class MetricCasesApi(_AssessmentApi):
                                 description="hit: only the cases in the numerator; miss: only the others."),
     ], responses={200: s.DrillOut, **error_responses(400, *STAFF_READ_ERRORS, 404)})
     def get(self, request: Request, pk: int, metric: str) -> Response:
-        year = year_parse(request.query_params.get("year"))
+        year = year_parse(request.query_params.get("year"), allow_empty=False)
         only = request.query_params.get("only", "")
         if only not in ("", "hit", "miss"):
             message = _("显示范围必须是 hit 或 miss。")
@@ -147,4 +147,4 @@ class ExportApi(_AssessmentApi):
         (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The .xlsx file."),
         **error_responses(400, *STAFF_READ_ERRORS)})
     def get(self, request: Request) -> HttpResponse:
-        return export_response(request, year=year_parse(request.query_params.get("year")))
+        return export_response(request, year=year_parse(request.query_params.get("year"), allow_empty=False))

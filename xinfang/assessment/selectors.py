@@ -49,9 +49,11 @@ YEAR_MIN, YEAR_MAX = 2000, 2099
 
 # --- Periods and scope ------------------------------------------------------------------------------------
 
-def year_parse(raw: Any, *, field_name: str = "year") -> int:
-    """A year from a query parameter (this year when empty); ValidationFailed otherwise."""
-    if raw in (None, ""):
+def year_parse(raw: Any, *, field_name: str = "year", allow_empty: bool = True) -> int:
+    """A year from a query parameter (this year when left out, or empty where ``allow_empty``: a page's
+    form sends the empty field); ValidationFailed otherwise. The API passes ``allow_empty=False``: its
+    schema says an integer, so ``?year=`` is refused like any other non-integer."""
+    if raw is None or (raw == "" and allow_empty):
         return timezone.localdate().year
     try:
         year = int(str(raw))
