@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, page, screenshot  # noqa: F401 - the browser fixtures
+from tests.analytics.conftest import _clear_cache, wf  # noqa: F401 - the analytics fixtures
+from tests.browser.conftest import screenshot
 from tests.browser.test_journeys import sign_in
 from tests.conftest import at
 from xinfang.cases.models import Case
@@ -24,7 +25,7 @@ def _frozen_clock() -> Iterator[None]:
         yield
 
 
-def test_the_overview_draws_its_charts_and_opens_the_cases(page: Any, wf, district):  # noqa: F811
+def test_the_overview_draws_its_charts_and_opens_the_cases(page: Any, wf, district):  # noqa: F811 - wf
     for i, street in enumerate(("street", "street2", "street", "street")):
         wf.register(f"2026-06-{i + 1:02d} 09:00", street=district[street], id_number="", phone=f"1390000010{i}",
                     channel=Case.Channel.ONLINE if i % 2 else Case.Channel.LETTER)
