@@ -49,6 +49,12 @@ _TRUE = ("1", "true")
 GROUP_VISIT_MIN = GROUP_MIN_PEOPLE
 
 
+def _clean(value: str) -> str:
+    """A NUL byte can be in no stored text and PostgreSQL refuses it in a query (a 500 the fuzzer found): it
+    becomes U+FFFD, so the filter still narrows — to nothing — rather than failing or being dropped."""
+    return value.replace("\x00", "\ufffd")
+
+
 def person_hashes(*, id_number: str = "", phone: str = "") -> dict[str, str]:
     """The filter parameters for a full ID number and/or phone number (already validated and
     normalized): their keyed hashes, the same ones registration stores."""
@@ -89,7 +95,7 @@ class CaseFilterSet:
 
     def _value(self, name: str) -> str:
         value = self.data.get(name)
-        return value.strip() if isinstance(value, str) else ""
+        return _clean(value).strip() if isinstance(value, str) else ""
 
     def _values(self, name: str) -> list[str]:
         getlist = getattr(self.data, "getlist", None)
@@ -97,7 +103,7 @@ class CaseFilterSet:
         values: list[str] = []
         for item in raw:
             if isinstance(item, str):
-                values.extend(part.strip() for part in item.split(",") if part.strip())
+                values.extend(part.strip() for part in _clean(item).split(",") if part.strip())
         return values
 
     def _date(self, name: str) -> date | None:
