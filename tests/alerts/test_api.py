@@ -37,6 +37,8 @@ def test_list_is_scoped_filtered_and_paged(api, district):
     assert [r["id"] for r in api("handler").get("/api/v1/alerts/").json()["results"]] == [a.pk]
     for bad in ("status=nope", "rule=x", "street=NOPE", "from=2026-13-01", "mine=yes", "limit=x"):
         assert officer.get(f"/api/v1/alerts/?{bad}").status_code == 400, bad
+    body = assert_error(officer.get("/api/v1/alerts/?from=2026-13-01"), 400, "from")
+    assert body["message"] == "参数 from 必须是 YYYY-MM-DD。" and body["errors"] == {"from": [body["message"]]}
     assert api("system_admin").get("/api/v1/alerts/").status_code == 403
     assert api(None).get("/api/v1/alerts/").status_code == 401
     officer.post(f"/api/v1/alerts/{a.pk}/acknowledge/", {}, format="json")

@@ -56,7 +56,9 @@ def test_overview_is_scoped_to_the_caller(api, wf, district):
 
 
 def test_bad_dates_are_400_in_the_error_shape(api):
-    assert_error(api("officer").get(URL, {"start": "2026-13-01"}), 400, "start")
+    body = assert_error(api("officer").get(URL, {"start": "2026-13-01"}), 400, "start")
+    # The one message of the API for a bad date parameter (xinfang/api/fields.py date_param), naming it.
+    assert body["message"] == "参数 start 必须是 YYYY-MM-DD。" and body["errors"] == {"start": [body["message"]]}
     assert_error(api("officer").get(URL, {"start": "2026-06-01", "end": "2026-05-01"}), 400, "end")
     assert_error(api("officer").get(URL, {"start": "1999-06-01", "end": "2026-05-01"}), 400, "end")
     assert_error(api("officer").get("/api/v1/analytics/hotspots/", {"end": "x"}), 400, "end")

@@ -76,6 +76,8 @@ def test_stock_and_flow_through_the_page_and_the_api(gov, client, api):
     for params in ({"from": "2026-10-31", "to": "2026-10-01"}, {"from": "1999-01-01", "to": "2000-01-02"},
                    {"from": "2020-01-01", "to": "2026-10-01"}, {"from": "nope"}, {"to": "9999-12-31"}):
         assert api("officer").get("/api/v1/governance/backlog/stats/", params).status_code == 400, params
+    body = api("officer").get("/api/v1/governance/backlog/stats/", {"from": "nope"}).json()
+    assert body["message"] == "参数 from 必须是 YYYY-MM-DD。" and body["errors"] == {"from": [body["message"]]}
     bad = client.get("/governance/backlog/stats/", {"date_from": "2026-10-31", "date_to": "2026-10-01"})
     assert bad.status_code == 400
 

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,43 +29,15 @@ from xinfang.alerts.selectors import (
     sensitive_period_get,
     sensitive_periods,
 )
+from xinfang.api.actions import ACTION_ERRORS, ObjectActionApi, validated
+from xinfang.api.fields import choice_param, date_param, flag_param
 from xinfang.api.pagination import PAGE_PARAMETERS, page_data, page_window
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import error_responses
-from xinfang.cases.apis import unit_by_code, validated
+from xinfang.cases.apis import unit_by_code
 from xinfang.core.errors import NotFound, ValidationFailed
 
 READ_ERRORS = (400, 401, 403)
-ACTION_ERRORS = (400, 401, 403, 404, 409, 415)
-
-
-def _choice(params: Any, name: str, choices: list[str]) -> str:
-    if name not in params:
-        return ""
-    value = params.get(name)
-    if value not in choices:
-        raise ValidationFailed(_("参数 %(p)s 无效。") % {"p": name}, errors={name: [_("取值无效。")]})
-    return str(value)
-
-
-def _day(params: Any, name: str) -> date | None:
-    if name not in params:
-        return None
-    try:
-        return date.fromisoformat(str(params.get(name)))
-    except ValueError:
-        raise ValidationFailed(_("参数 %(p)s 必须是 YYYY-MM-DD。") % {"p": name},
-                               errors={name: [_("日期格式应为 YYYY-MM-DD。")]}) from None
-
-
-def _flag(params: Any, name: str) -> bool:
-    if name not in params:
-        return False
-    value = params.get(name)
-    if value not in ("true", "false"):
-        raise ValidationFailed(_("参数 %(p)s 必须是 true 或 false。") % {"p": name},
-                               errors={name: [_("必须是 true 或 false。")]})
-    return value == "true"
 
 
 class _AlertsApi(APIView):
@@ -104,10 +74,11 @@ class AlertListApi(_AlertsApi):
                 raise ValidationFailed(_("未知的街道代码。"), errors={"street": [_("未知的街道代码。")]})
             street_id = street.pk
         filters = AlertFilters(
-            status=_choice(params, "status", ["active", *Alert.Status.values]),
-            rule=_choice(params, "rule", Alert.Rule.values),
-            severity=_choice(params, "severity", Alert.Severity.values), street_id=street_id,
-            date_from=_day(params, "from"), date_to=_day(params, "to"), mine=_flag(params, "mine"))
+            status=choice_param(params, "status", ["active", *Alert.Status.values]),
+            rule=choice_param(params, "rule", Alert.Rule.values),
+            severity=choice_param(params, "severity", Alert.Severity.values), street_id=street_id,
+            date_from=date_param(params, "from"), date_to=date_param(params, "to"),
+            mine=flag_param(params, "mine"))
         window = page_window(params)
         rows = alert_list(user=request.user, filters=filters)
         total = rows.count()
@@ -121,23 +92,14 @@ class AlertDetailApi(_AlertsApi):
         return _alert_response(request, alert_access(user=request.user, alert_id=pk))
 
 
-class _AlertActionApi(_AlertsApi):
-    input_serializer: type[serializers.Serializer] = s.AlertAcknowledgeIn
+class _AlertActionApi(_AlertsApi, ObjectActionApi):
+    output_serializer = s.AlertDetailOut
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        extend_schema_view(post=extend_schema(
-            request=cls.input_serializer, responses={200: s.AlertDetailOut, **error_responses(*ACTION_ERRORS)},
-        ))(cls)
+    def get_object(self, request: Request, pk: int) -> Alert:
+        return alert_access(user=request.user, alert_id=pk, action="alert.update")
 
-    def perform(self, *, alert: Alert, user: Any, data: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def post(self, request: Request, pk: int) -> Response:
-        alert = alert_access(user=request.user, alert_id=pk, action="alert.update")
-        data = validated(self.input_serializer, request.data)
-        self.perform(alert=alert, user=request.user, data=data)
-        return _alert_response(request, alert)
+    def respond(self, request: Request, obj: Alert, result: Any) -> Response:
+        return _alert_response(request, obj)
 
 
 class AlertAcknowledgeApi(_AlertActionApi):
@@ -145,7 +107,7 @@ class AlertAcknowledgeApi(_AlertActionApi):
 
     input_serializer = s.AlertAcknowledgeIn
 
-    def perform(self, *, alert: Alert, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, alert: Alert, *, user: Any, data: dict[str, Any]) -> None:
         services.alert_acknowledge(alert=alert, actor=user, note=data["note"])
 
 
@@ -154,7 +116,7 @@ class AlertAssignApi(_AlertActionApi):
 
     input_serializer = s.AlertAssignIn
 
-    def perform(self, *, alert: Alert, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, alert: Alert, *, user: Any, data: dict[str, Any]) -> None:
         owner = User.objects.filter(pk=data["owner"], is_active=True).select_related("unit").first()
         services.alert_assign(alert=alert, actor=user, owner=owner)
 
@@ -164,7 +126,7 @@ class AlertNoteApi(_AlertActionApi):
 
     input_serializer = s.AlertNoteIn
 
-    def perform(self, *, alert: Alert, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, alert: Alert, *, user: Any, data: dict[str, Any]) -> None:
         services.alert_note_add(alert=alert, actor=user, text=data["text"])
 
 
@@ -173,7 +135,7 @@ class AlertCloseApi(_AlertActionApi):
 
     input_serializer = s.AlertCloseIn
 
-    def perform(self, *, alert: Alert, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, alert: Alert, *, user: Any, data: dict[str, Any]) -> None:
         services.alert_close(alert=alert, actor=user, reason=data["reason"], note=data["note"])
 
 

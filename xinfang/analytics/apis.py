@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +20,7 @@ from xinfang.analytics.selectors import (
     phrase_link,
     scope_from_params,
 )
+from xinfang.api.fields import date_param
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import error_responses
 from xinfang.core.errors import ValidationFailed
@@ -35,17 +32,6 @@ _SCOPE_PARAMETERS = [
     OpenApiParameter("street", OpenApiTypes.STR, OpenApiParameter.QUERY,
                      description="A street's code (district-wide roles only). Not together with unit."),
 ]
-
-
-def _date_param(request: Request, name: str, default: date) -> date:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        return serializers.DateField().to_internal_value(raw)
-    except serializers.ValidationError:
-        message = _("日期格式应为 年-月-日，例如 2026-10-09。")
-        raise ValidationFailed(message, errors={name: [message]}) from None
 
 
 class _AnalyticsApi(APIView):
@@ -66,8 +52,8 @@ class OverviewApi(_AnalyticsApi):
     ], responses={200: s.OverviewOut, **error_responses(400, 401, 403, 404)})
     def get(self, request: Request) -> Response:
         default_start, default_end = period_default()
-        start = _date_param(request, "start", default_start)
-        end = _date_param(request, "end", default_end)
+        start = date_param(request.query_params, "start") or default_start
+        end = date_param(request.query_params, "end") or default_end
         problem = period_problem(start, end)
         if problem:
             raise ValidationFailed(problem, errors={"end": [problem]})
@@ -85,7 +71,7 @@ class HotspotsApi(_AnalyticsApi):
         *_SCOPE_PARAMETERS,
     ], responses={200: s.HotspotsOut, **error_responses(400, 401, 403, 404)})
     def get(self, request: Request) -> Response:
-        end = _date_param(request, "end", period_default()[1])
+        end = date_param(request.query_params, "end") or period_default()[1]
         problem = period_problem(end, end)
         if problem:
             raise ValidationFailed(problem, errors={"end": [problem]})

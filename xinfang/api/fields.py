@@ -1,13 +1,18 @@
 """Serializer fields that take exactly the JSON type the schema declares. DRF's own fields are lenient:
 ``CharField`` turns ``12`` into ``"12"``, ``IntegerField`` reads ``"12"``, ``BooleanField`` reads ``"yes"``
 — so a body the schema calls invalid was accepted (tests/api/test_fuzz.py, negative data). Used by the JSON
-bodies of the workbench and reference endpoints; multipart forms, where everything is text, keep DRF's."""
+bodies of the workbench and reference endpoints; multipart forms, where everything is text, keep DRF's.
+Below them, the readers of query parameters the list endpoints share (a date, a flag, a choice)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
+
+from xinfang.core.errors import ValidationFailed
 
 
 class StrictCharField(serializers.CharField):
@@ -35,3 +40,40 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+# --- Query parameters ---------------------------------------------------------------------------------------
+# A query parameter is text; these read one the way its schema declares it, and answer a 400 that names
+# the parameter otherwise (a value outside the schema is refused, never silently ignored).
+
+def date_param(params: Any, name: str) -> date | None:
+    """A date parameter (``format: date``, YYYY-MM-DD); None when absent."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return serializers.DateField().to_internal_value(raw)
+    except serializers.ValidationError:
+        message = _("参数 %(p)s 必须是 YYYY-MM-DD。") % {"p": name}
+        raise ValidationFailed(message, errors={name: [message]}) from None
+
+
+def flag_param(params: Any, name: str) -> bool:
+    """A boolean parameter: ``true`` or ``false``; false when absent."""
+    if name not in params:
+        return False
+    value = params.get(name)
+    if value not in ("true", "false"):
+        raise ValidationFailed(_("参数 %(p)s 必须是 true 或 false。") % {"p": name},
+                               errors={name: [_("必须是 true 或 false。")]})
+    return value == "true"
+
+
+def choice_param(params: Any, name: str, choices: list[str]) -> str:
+    """An enumerated parameter: one of ``choices``; "" (no filter) when absent."""
+    if name not in params:
+        return ""
+    value = params.get(name)
+    if value not in choices:
+        raise ValidationFailed(_("参数 %(p)s 无效。") % {"p": name}, errors={name: [_("取值无效。")]})
+    return str(value)

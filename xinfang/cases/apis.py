@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
     extend_schema,
-    extend_schema_view,
 )
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 
 from xinfang.accounts.access import access_case, cases_visible_to
 from xinfang.accounts.models import Unit
+from xinfang.api.actions import ObjectActionApi, validated
 from xinfang.api.pagination import MAX_ID as PAGINATION_MAX_ID
 from xinfang.api.pagination import PAGE_PARAMETERS, page_data, page_window
 from xinfang.api.schema import error_responses
@@ -33,14 +33,6 @@ from xinfang.core.errors import NotFound, ValidationFailed
 
 # The largest primary key a 64-bit column holds (xinfang/api/pagination.py says why it matters).
 MAX_ID = PAGINATION_MAX_ID
-
-
-def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ValidationFailed(_("请求内容必须是 JSON 对象。"))
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def unit_by_code(code: str, field: str) -> Unit:
@@ -199,86 +191,76 @@ class CaseDetailApi(APIView):
         return Response(s.case_detail_data(case))
 
 
-class _CaseActionApi(APIView):
+class _CaseActionApi(ObjectActionApi):
     input_serializer: type[serializers.Serializer] = s.NoteIn
+    output_serializer = CASE_ACTION_RESULT
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        # Every action's schema follows from its ``input_serializer``: no subclass can forget it.
-        super().__init_subclass__(**kwargs)
-        extend_schema_view(post=extend_schema(
-            request=cls.input_serializer,
-            responses={200: CASE_ACTION_RESULT, **error_responses(400, 401, 403, 404, 409, 415)},
-        ))(cls)
+    def get_object(self, request: Request, pk: int) -> Case:
+        return access_case(user=request.user, case_id=pk, action="case.update")
 
-    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def post(self, request: Request, pk: int) -> Response:
-        case = access_case(user=request.user, case_id=pk, action="case.update")
-        data = validated(self.input_serializer, request.data)
-        self.perform(case=case, user=request.user, data=data)
+    def respond(self, request: Request, obj: Case, result: Any) -> Response:
         try:
-            return case_detail_response(user=request.user, pk=case.pk)
+            return case_detail_response(user=request.user, pk=obj.pk)
         except NotFound:
             # The action itself took the case out of the caller's scope (an objection sends it back to the
             # bureau and clears the handling unit). It succeeded and is committed, so a 404 would tell the
             # client it failed (tests/api): answer 200 with only what the caller already knew.
-            return Response({"id": case.pk, "number": case.number, "status": case.status, "in_scope": False})
+            return Response({"id": obj.pk, "number": obj.number, "status": obj.status, "in_scope": False})
 
 
 class CaseRouteApi(_CaseActionApi):
     input_serializer = s.RouteIn
 
-    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, case: Case, *, user: Any, data: dict[str, Any]) -> None:
         unit = unit_by_code(data["unit"], "unit")
         services.case_route(case=case, unit=unit, mode=data["mode"], actor=user, note=data["note"],
                             report_days=data["report_days"])
 
 
 class CaseAcceptApi(_CaseActionApi):
-    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, case: Case, *, user: Any, data: dict[str, Any]) -> None:
         services.case_accept(case=case, actor=user, note=data["note"])
 
 
 class CaseRefuseApi(_CaseActionApi):
     input_serializer = s.RefuseIn
 
-    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, case: Case, *, user: Any, data: dict[str, Any]) -> None:
         services.case_refuse(case=case, actor=user, reason=data["reason"], legal_channel=data["legal_channel"])
 
 
 class CaseObjectApi(_CaseActionApi):
     input_serializer = s.ReasonIn
 
-    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, case: Case, *, user: Any, data: dict[str, Any]) -> None:
         services.case_object(case=case, actor=user, reason=data["reason"])
 
 
 class CaseExtendApi(_CaseActionApi):
     input_serializer = s.ExtendIn
 
-    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, case: Case, *, user: Any, data: dict[str, Any]) -> None:
         services.case_extend(case=case, actor=user, days=data["days"], reason=data["reason"])
 
 
 class CaseReplyApi(_CaseActionApi):
     input_serializer = s.ReplyIn
 
-    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, case: Case, *, user: Any, data: dict[str, Any]) -> None:
         services.case_reply(case=case, actor=user, outcome=data["outcome"], text=data["text"])
 
 
 class CaseReviewDecideApi(_CaseActionApi):
     input_serializer = s.DecisionIn
 
-    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, case: Case, *, user: Any, data: dict[str, Any]) -> None:
         services.case_review_decide(case=case, actor=user, outcome=data["outcome"], text=data["text"])
 
 
 class CaseReReviewDecideApi(_CaseActionApi):
     input_serializer = s.DecisionIn
 
-    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, case: Case, *, user: Any, data: dict[str, Any]) -> None:
         services.case_re_review_decide(case=case, actor=user, outcome=data["outcome"], text=data["text"])
 
 
@@ -288,7 +270,7 @@ class CaseAcceptNewFactsApi(_CaseActionApi):
 
     input_serializer = s.NewFactsIn
 
-    def perform(self, *, case: Case, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, case: Case, *, user: Any, data: dict[str, Any]) -> None:
         services.case_accept_new_facts(case=case, actor=user, statement=data["statement"])
 
 

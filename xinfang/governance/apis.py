@@ -10,8 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -20,10 +19,12 @@ from rest_framework.views import APIView
 
 from xinfang.accounts.access import access_case
 from xinfang.accounts.models import Unit, User
+from xinfang.api.actions import ACTION_ERRORS, ObjectActionApi, validated
+from xinfang.api.fields import choice_param, date_param, flag_param
 from xinfang.api.pagination import MAX_ID, PAGE_PARAMETERS, page_data, page_window
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import error_responses
-from xinfang.cases.apis import unit_by_code, validated
+from xinfang.cases.apis import unit_by_code
 from xinfang.cases.serializers_workbench import AttachmentsOut, CaseDocumentOut, case_document_data
 from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.governance import serializers as s
@@ -49,28 +50,6 @@ from xinfang.governance.selectors import (
 )
 
 READ_ERRORS = (400, 401, 403)
-ACTION_ERRORS = (400, 401, 403, 404, 409, 415)
-
-
-def _flag(params: Any, name: str) -> bool:
-    """A boolean query parameter: ``true`` or ``false`` (absent: false); anything else is a 400."""
-    if name not in params:
-        return False
-    value = params.get(name)
-    if value not in ("true", "false"):
-        raise ValidationFailed(_("参数 %(p)s 必须是 true 或 false。") % {"p": name},
-                               errors={name: [_("必须是 true 或 false。")]})
-    return value == "true"
-
-
-def _choice(params: Any, name: str, choices: list[str]) -> str:
-    """An enumerated query parameter: one of ``choices`` (absent: no filter); anything else is a 400."""
-    if name not in params:
-        return ""
-    value = params.get(name)
-    if value not in choices:
-        raise ValidationFailed(_("参数 %(p)s 无效。") % {"p": name}, errors={name: [_("取值无效。")]})
-    return str(value)
 
 
 def _user(pk: int | None, field: str) -> User | None:
@@ -111,8 +90,8 @@ class BacklogListCreateApi(_GovernanceApi):
     ], responses={200: s.BacklogEntryPage, **error_responses(*READ_ERRORS)})
     def get(self, request: Request) -> Response:
         params = request.query_params
-        outcome = _choice(params, "outcome", BacklogEntry.Outcome.values)
-        mine = _flag(params, "mine")
+        outcome = choice_param(params, "outcome", BacklogEntry.Outcome.values)
+        mine = flag_param(params, "mine")
         window = page_window(params)
         rows = backlog_list(user=request.user, outcome=outcome, mine=mine)
         total = rows.count()
@@ -140,26 +119,18 @@ class BacklogDetailApi(_GovernanceApi):
         return _entry_response(backlog_entry_access(user=request.user, entry_id=pk))
 
 
-class _EntryActionApi(_GovernanceApi):
-    input_serializer: type[serializers.Serializer] = s.BacklogDoneIn
+class _EntryActionApi(_GovernanceApi, ObjectActionApi):
+    output_serializer = s.BacklogEntryDetailOut
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        extend_schema_view(post=extend_schema(
-            request=cls.input_serializer,
-            responses={200: s.BacklogEntryDetailOut, **error_responses(*ACTION_ERRORS)},
-        ))(cls)
-
-    def perform(self, *, entry: BacklogEntry, user: Any, data: dict[str, Any], item: int | None) -> None:
-        raise NotImplementedError
-
-    def post(self, request: Request, pk: int, item: int | None = None) -> Response:
+    def get_object(self, request: Request, pk: int) -> BacklogEntry:
         entry = backlog_entry_access(user=request.user, entry_id=pk, action="backlog.update")
+        item = self.kwargs.get("item")
         if item is not None and not 0 < item <= MAX_ID:
             raise NotFound()
-        data = validated(self.input_serializer, request.data)
-        self.perform(entry=entry, user=request.user, data=data, item=item)
-        return _entry_response(entry)
+        return entry
+
+    def respond(self, request: Request, obj: BacklogEntry, result: Any) -> Response:
+        return _entry_response(obj)
 
 
 class BacklogLeaderApi(_EntryActionApi):
@@ -168,7 +139,7 @@ class BacklogLeaderApi(_EntryActionApi):
 
     input_serializer = s.BacklogLeaderIn
 
-    def perform(self, *, entry: BacklogEntry, user: Any, data: dict[str, Any], item: int | None) -> None:
+    def perform(self, entry: BacklogEntry, *, user: Any, data: dict[str, Any]) -> None:
         leader = _user(data["leader"], "leader")
         assert leader is not None
         services.backlog_leader_assign(entry=entry, leader=leader, actor=user, note=data["note"])
@@ -179,7 +150,7 @@ class BacklogTeamApi(_EntryActionApi):
 
     input_serializer = s.BacklogTeamIn
 
-    def perform(self, *, entry: BacklogEntry, user: Any, data: dict[str, Any], item: int | None) -> None:
+    def perform(self, entry: BacklogEntry, *, user: Any, data: dict[str, Any]) -> None:
         ids = list(dict.fromkeys(data["members"]))
         members = list(User.objects.filter(pk__in=ids, is_active=True))
         if len(members) != len(ids):
@@ -190,23 +161,23 @@ class BacklogTeamApi(_EntryActionApi):
 class BacklogPlanApi(_EntryActionApi):
     input_serializer = s.BacklogPlanIn
 
-    def perform(self, *, entry: BacklogEntry, user: Any, data: dict[str, Any], item: int | None) -> None:
+    def perform(self, entry: BacklogEntry, *, user: Any, data: dict[str, Any]) -> None:
         services.backlog_plan_update(entry=entry, actor=user, plan=data["plan"])
 
 
 class BacklogMilestoneApi(_EntryActionApi):
     input_serializer = s.BacklogMilestoneIn
 
-    def perform(self, *, entry: BacklogEntry, user: Any, data: dict[str, Any], item: int | None) -> None:
+    def perform(self, entry: BacklogEntry, *, user: Any, data: dict[str, Any]) -> None:
         services.backlog_milestone_add(entry=entry, actor=user, title=data["title"], due_date=data["due_date"])
 
 
 class BacklogMilestoneDoneApi(_EntryActionApi):
     input_serializer = s.BacklogDoneIn
 
-    def perform(self, *, entry: BacklogEntry, user: Any, data: dict[str, Any], item: int | None) -> None:
-        assert item is not None  # the route names it
-        milestone = BacklogMilestone.objects.filter(pk=item, entry=entry).select_related("entry").first()
+    def perform(self, entry: BacklogEntry, *, user: Any, data: dict[str, Any]) -> None:
+        milestone = (BacklogMilestone.objects.filter(pk=self.kwargs["item"], entry=entry)
+                     .select_related("entry").first())
         if milestone is None:
             raise NotFound()
         services.backlog_milestone_done(milestone=milestone, actor=user, note=data["note"])
@@ -217,7 +188,7 @@ class BacklogNoteApi(_EntryActionApi):
 
     input_serializer = s.BacklogNoteIn
 
-    def perform(self, *, entry: BacklogEntry, user: Any, data: dict[str, Any], item: int | None) -> None:
+    def perform(self, entry: BacklogEntry, *, user: Any, data: dict[str, Any]) -> None:
         services.backlog_note_add(entry=entry, actor=user, kind=data["kind"], text=data["text"],
                                   held_on=data["held_on"], participants=data["participants"])
 
@@ -227,7 +198,7 @@ class BacklogCloseApi(_EntryActionApi):
 
     input_serializer = s.BacklogCloseIn
 
-    def perform(self, *, entry: BacklogEntry, user: Any, data: dict[str, Any], item: int | None) -> None:
+    def perform(self, entry: BacklogEntry, *, user: Any, data: dict[str, Any]) -> None:
         services.backlog_close(entry=entry, actor=user, outcome=data["outcome"], summary=data["summary"])
 
 
@@ -236,7 +207,7 @@ class AfterCareApi(_EntryActionApi):
 
     input_serializer = s.AfterCareIn
 
-    def perform(self, *, entry: BacklogEntry, user: Any, data: dict[str, Any], item: int | None) -> None:
+    def perform(self, entry: BacklogEntry, *, user: Any, data: dict[str, Any]) -> None:
         services.aftercare_add(entry=entry, actor=user, kind=data["kind"], text=data["text"],
                                assignee=_user(data["assignee"], "assignee"), due_date=data["due_date"])
 
@@ -244,9 +215,8 @@ class AfterCareApi(_EntryActionApi):
 class AfterCareDoneApi(_EntryActionApi):
     input_serializer = s.AfterCareDoneIn
 
-    def perform(self, *, entry: BacklogEntry, user: Any, data: dict[str, Any], item: int | None) -> None:
-        assert item is not None  # the route names it
-        task = AfterCareTask.objects.filter(pk=item, entry=entry).select_related("entry").first()
+    def perform(self, entry: BacklogEntry, *, user: Any, data: dict[str, Any]) -> None:
+        task = AfterCareTask.objects.filter(pk=self.kwargs["item"], entry=entry).select_related("entry").first()
         if task is None:
             raise NotFound()
         services.aftercare_done(task=task, actor=user, note=data["note"])
@@ -263,14 +233,8 @@ class BacklogStatsApi(_GovernanceApi):
     ], responses={200: s.StockFlowOut, **error_responses(*READ_ERRORS)})
     def get(self, request: Request) -> Response:
         default = StockFlowForm.default_period()
-        field = serializers.DateField()
-        period = {}
-        for name, key in (("from", "date_from"), ("to", "date_to")):
-            raw = request.query_params.get(name)
-            try:
-                period[key] = field.to_internal_value(raw) if raw is not None else default[key]
-            except serializers.ValidationError:
-                raise ValidationFailed(_("日期无效。"), errors={name: [_("日期无效。")]}) from None
+        period = {key: date_param(request.query_params, name) or default[key]
+                  for name, key in (("from", "date_from"), ("to", "date_to"))}
         problem = stock_flow_period_problem(period["date_from"], period["date_to"])
         if problem:
             raise ValidationFailed(problem, errors={"to": [problem]})
@@ -318,9 +282,9 @@ class SupervisionListCreateApi(_SupervisionApi):
     ], responses={200: s.SupervisionOrderPage, **error_responses(*READ_ERRORS)})
     def get(self, request: Request) -> Response:
         params = request.query_params
-        status = _choice(params, "status", SupervisionOrder.Status.values)
-        rows = supervision_list(user=request.user, status=status, listed=_flag(params, "listed"),
-                                overdue=_flag(params, "overdue"))
+        status = choice_param(params, "status", SupervisionOrder.Status.values)
+        rows = supervision_list(user=request.user, status=status, listed=flag_param(params, "listed"),
+                                overdue=flag_param(params, "overdue"))
         return _order_page(request, rows)
 
     @extend_schema(operation_id="governance_supervision_create", request=s.SupervisionIssueIn,
@@ -346,7 +310,7 @@ class SupervisionListedApi(_SupervisionApi):
                    parameters=[_bool_parameter("all", "Include the closed ones."), *PAGE_PARAMETERS],
                    responses={200: s.SupervisionOrderPage, **error_responses(*READ_ERRORS)})
     def get(self, request: Request) -> Response:
-        rows = supervision_listed(user=request.user, include_closed=_flag(request.query_params, "all"))
+        rows = supervision_listed(user=request.user, include_closed=flag_param(request.query_params, "all"))
         return _order_page(request, rows)
 
 
@@ -357,24 +321,14 @@ class SupervisionDetailApi(_SupervisionApi):
         return _order_response(supervision_order_access(user=request.user, order_id=pk))
 
 
-class _OrderActionApi(_SupervisionApi):
-    input_serializer: type[serializers.Serializer] = s.SupervisionReplyIn
+class _OrderActionApi(_SupervisionApi, ObjectActionApi):
+    output_serializer = s.SupervisionOrderDetailOut
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        extend_schema_view(post=extend_schema(
-            request=cls.input_serializer,
-            responses={200: s.SupervisionOrderDetailOut, **error_responses(*ACTION_ERRORS)},
-        ))(cls)
+    def get_object(self, request: Request, pk: int) -> SupervisionOrder:
+        return supervision_order_access(user=request.user, order_id=pk, action="supervision.update")
 
-    def perform(self, *, order: SupervisionOrder, user: Any, data: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def post(self, request: Request, pk: int) -> Response:
-        order = supervision_order_access(user=request.user, order_id=pk, action="supervision.update")
-        data = validated(self.input_serializer, request.data)
-        self.perform(order=order, user=request.user, data=data)
-        return _order_response(order)
+    def respond(self, request: Request, obj: SupervisionOrder, result: Any) -> Response:
+        return _order_response(obj)
 
 
 class SupervisionReplyApi(_OrderActionApi):
@@ -382,7 +336,7 @@ class SupervisionReplyApi(_OrderActionApi):
 
     input_serializer = s.SupervisionReplyIn
 
-    def perform(self, *, order: SupervisionOrder, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, order: SupervisionOrder, *, user: Any, data: dict[str, Any]) -> None:
         services.supervision_reply(order=order, actor=user, text=data["text"])
 
 
@@ -391,7 +345,7 @@ class SupervisionReviewApi(_OrderActionApi):
 
     input_serializer = s.SupervisionReviewIn
 
-    def perform(self, *, order: SupervisionOrder, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, order: SupervisionOrder, *, user: Any, data: dict[str, Any]) -> None:
         services.supervision_review(order=order, actor=user, accept=data["accept"], note=data["note"],
                                     reply_due=data["reply_due"])
 
@@ -401,7 +355,7 @@ class SupervisionEscalateApi(_OrderActionApi):
 
     input_serializer = s.SupervisionEscalateIn
 
-    def perform(self, *, order: SupervisionOrder, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, order: SupervisionOrder, *, user: Any, data: dict[str, Any]) -> None:
         services.supervision_escalate(order=order, actor=user, reason=data["reason"])
 
 

@@ -19,17 +19,18 @@ from rest_framework.views import APIView
 
 from xinfang.accounts.access import access_case
 from xinfang.accounts.models import Unit, User
+from xinfang.api.actions import ObjectActionApi, validated
 from xinfang.api.pagination import MAX_ID, PAGE_PARAMETERS, page_data, page_window, paginated
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import STAFF_READ_ERRORS, STAFF_WRITE_ERRORS, error_responses
-from xinfang.cases.apis import unit_by_code, validated
+from xinfang.cases.apis import unit_by_code
 from xinfang.cases.models import Category
 from xinfang.core.audit import audit_record
 from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.grassroots import serializers as s
 from xinfang.grassroots import services
 from xinfang.grassroots.documents import agreement_content_disposition
-from xinfang.grassroots.models import Dispute, Mediation, ReceptionDay, Visit
+from xinfang.grassroots.models import Dispute, Mediation, Party, Reception, ReceptionDay, Visit, VisitFinding
 from xinfang.grassroots.selectors import (
     access_dispute,
     access_finding,
@@ -100,6 +101,20 @@ def _created(data: dict[str, Any]) -> Response:
     return Response(data, status=201)
 
 
+# What a POST on one record can answer besides its success (a 409: the record's state refuses the step).
+_ACTION_ERRORS = (*STAFF_WRITE_ERRORS, 404, 409)
+
+
+# A record turned into a case in one step (needs cases.register_case as well): 201 with the case.
+class _ConvertApi(_Api, ObjectActionApi):
+    output_serializer = s.ConvertOut
+    success_status = 201
+    action_errors = _ACTION_ERRORS
+
+    def respond(self, request: Request, obj: Any, result: Any) -> Response:
+        return _created(s.convert_data(result))
+
+
 # --- Disputes ----------------------------------------------------------------------------------------
 
 class DisputeFilters(serializers.Serializer):
@@ -152,31 +167,36 @@ class DisputeDetailApi(_Api):
         return Response(s.dispute_detail_data(dispute))
 
 
-class DisputeResolveApi(_Api):
+class DisputeResolveApi(_Api, ObjectActionApi):
     required_permission = "grassroots.record_dispute"
+    operation_id = "grassroots_disputes_resolve"
+    input_serializer = s.ResolveIn
+    output_serializer = s.DisputeDetailOut
+    action_errors = _ACTION_ERRORS
 
-    @extend_schema(operation_id="grassroots_disputes_resolve", request=s.ResolveIn,
-                   responses={200: s.DisputeDetailOut, **error_responses(*STAFF_WRITE_ERRORS, 404, 409)})
-    def post(self, request: Request, pk: int) -> Response:
-        dispute = access_dispute(user=request.user, pk=pk, action="dispute.update")
-        data = validated(s.ResolveIn, request.data)
-        services.dispute_resolve(actor=request.user, dispute=dispute, resolution=data["resolution"])
-        return Response(s.dispute_detail_data(access_dispute(user=request.user, pk=pk)))
+    def get_object(self, request: Request, pk: int) -> Dispute:
+        return access_dispute(user=request.user, pk=pk, action="dispute.update")
+
+    def perform(self, dispute: Dispute, *, user: Any, data: dict[str, Any]) -> None:
+        services.dispute_resolve(actor=user, dispute=dispute, resolution=data["resolution"])
+
+    def respond(self, request: Request, obj: Dispute, result: Any) -> Response:
+        return Response(s.dispute_detail_data(access_dispute(user=request.user, pk=obj.pk)))
 
 
-class DisputeConvertApi(_Api):
+class DisputeConvertApi(_ConvertApi):
     """Turn the dispute into a case in one step (needs cases.register_case as well)."""
 
     required_permission = "grassroots.record_dispute"
+    operation_id = "grassroots_disputes_convert"
+    input_serializer = s.ConvertIn
 
-    @extend_schema(operation_id="grassroots_disputes_convert", request=s.ConvertIn,
-                   responses={201: s.ConvertOut, **error_responses(*STAFF_WRITE_ERRORS, 404, 409)})
-    def post(self, request: Request, pk: int) -> Response:
-        dispute = access_dispute(user=request.user, pk=pk, action="dispute.update")
-        data = validated(s.ConvertIn, request.data)
-        result = services.dispute_convert(actor=request.user, dispute=dispute, matter_type=data["matter_type"],
-                                          channel=data["channel"], title=data["title"], content=data["content"])
-        return _created(s.convert_data(result))
+    def get_object(self, request: Request, pk: int) -> Dispute:
+        return access_dispute(user=request.user, pk=pk, action="dispute.update")
+
+    def perform(self, dispute: Dispute, *, user: Any, data: dict[str, Any]) -> Any:
+        return services.dispute_convert(actor=user, dispute=dispute, matter_type=data["matter_type"],
+                                        channel=data["channel"], title=data["title"], content=data["content"])
 
 
 # --- Mediations --------------------------------------------------------------------------------------
@@ -248,56 +268,42 @@ class MediationDetailApi(_Api):
         return Response(s.mediation_detail_data(mediation, mediation_detail(mediation)))
 
 
-class _MediationActionApi(_Api):
+class _MediationActionApi(_Api, ObjectActionApi):
     required_permission = "grassroots.mediate"
-    input_serializer: type[serializers.Serializer] = s.SessionIn
+    output_serializer = s.MediationDetailOut
+    action_errors = _ACTION_ERRORS
 
-    def perform(self, *, mediation: Mediation, user: Any, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+    def get_object(self, request: Request, pk: int) -> Mediation:
+        return access_mediation(user=request.user, pk=pk, action="mediation.update")
 
-    def post(self, request: Request, pk: int) -> Response:
-        mediation = access_mediation(user=request.user, pk=pk, action="mediation.update")
-        data = validated(self.input_serializer, request.data)
-        self.perform(mediation=mediation, user=request.user, data=data)
-        return _mediation_answer(request.user, mediation.pk)
-
-
-_ACTION_ANSWERS = {200: s.MediationDetailOut, **error_responses(*STAFF_WRITE_ERRORS, 404, 409)}
+    def respond(self, request: Request, obj: Mediation, result: Any) -> Response:
+        return _mediation_answer(request.user, obj.pk)
 
 
 class MediationSessionApi(_MediationActionApi):
+    operation_id = "grassroots_mediations_session"
     input_serializer = s.SessionIn
 
-    @extend_schema(operation_id="grassroots_mediations_session", request=s.SessionIn, responses=_ACTION_ANSWERS)
-    def post(self, request: Request, pk: int) -> Response:
-        return super().post(request, pk)
-
-    def perform(self, *, mediation: Mediation, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, mediation: Mediation, *, user: Any, data: dict[str, Any]) -> None:
         services.mediation_session_add(actor=user, mediation=mediation, held_at=data["held_at"], place=data["place"],
                                        notes=data["notes"])
 
 
 class MediationConcludeApi(_MediationActionApi):
+    operation_id = "grassroots_mediations_conclude"
     input_serializer = s.ConcludeIn
 
-    @extend_schema(operation_id="grassroots_mediations_conclude", request=s.ConcludeIn, responses=_ACTION_ANSWERS)
-    def post(self, request: Request, pk: int) -> Response:
-        return super().post(request, pk)
-
-    def perform(self, *, mediation: Mediation, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, mediation: Mediation, *, user: Any, data: dict[str, Any]) -> None:
         services.mediation_conclude(actor=user, mediation=mediation, outcome=data["outcome"],
                                     agreement_terms=data["agreement_terms"], performance=data["performance"],
                                     performance_due=data["performance_due"], referral_note=data["referral_note"])
 
 
 class MediationFollowUpApi(_MediationActionApi):
+    operation_id = "grassroots_mediations_follow_up"
     input_serializer = s.FollowUpIn
 
-    @extend_schema(operation_id="grassroots_mediations_follow_up", request=s.FollowUpIn, responses=_ACTION_ANSWERS)
-    def post(self, request: Request, pk: int) -> Response:
-        return super().post(request, pk)
-
-    def perform(self, *, mediation: Mediation, user: Any, data: dict[str, Any]) -> None:
+    def perform(self, mediation: Mediation, *, user: Any, data: dict[str, Any]) -> None:
         services.mediation_follow_up_add(actor=user, mediation=mediation, visited_on=data["visited_on"],
                                          method=data["method"], result=data["result"], notes=data["notes"])
 
@@ -386,34 +392,39 @@ class VisitDetailApi(_Api):
         return Response(s.visit_detail_data(visit))
 
 
-class VisitFindingApi(_Api):
+class VisitFindingApi(_Api, ObjectActionApi):
     required_permission = "grassroots.record_visit"
+    operation_id = "grassroots_visits_finding"
+    input_serializer = s.FindingIn
+    output_serializer = s.VisitDetailOut
+    success_status = 201
+    action_errors = (*STAFF_WRITE_ERRORS, 404)
 
-    @extend_schema(operation_id="grassroots_visits_finding", request=s.FindingIn,
-                   responses={201: s.VisitDetailOut, **error_responses(*STAFF_WRITE_ERRORS, 404)})
-    def post(self, request: Request, pk: int) -> Response:
-        visit = access_visit(user=request.user, pk=pk, action="visit.update")
-        data = validated(s.FindingIn, request.data)
-        services.visit_finding_add(actor=request.user, visit=visit, title=data["title"],
-                                   description=data["description"], category=_category(data["category"]),
-                                   parties=_parties(data["parties"]))
-        return _created(s.visit_detail_data(visit))
+    def get_object(self, request: Request, pk: int) -> Visit:
+        return access_visit(user=request.user, pk=pk, action="visit.update")
+
+    def perform(self, visit: Visit, *, user: Any, data: dict[str, Any]) -> None:
+        services.visit_finding_add(actor=user, visit=visit, title=data["title"], description=data["description"],
+                                   category=_category(data["category"]), parties=_parties(data["parties"]))
+
+    def respond(self, request: Request, obj: Visit, result: Any) -> Response:
+        return _created(s.visit_detail_data(obj))
 
 
-class FindingConvertApi(_Api):
+class FindingConvertApi(_ConvertApi):
     """Turn a visit's finding into a case in one step (needs cases.register_case as well)."""
 
     required_permission = "grassroots.record_visit"
+    operation_id = "grassroots_findings_convert"
+    input_serializer = s.ConvertIn
 
-    @extend_schema(operation_id="grassroots_findings_convert", request=s.ConvertIn,
-                   responses={201: s.ConvertOut, **error_responses(*STAFF_WRITE_ERRORS, 404, 409)})
-    def post(self, request: Request, pk: int) -> Response:
-        finding = access_finding(user=request.user, pk=pk, action="finding.update")
-        data = validated(s.ConvertIn, request.data)
-        result = services.finding_convert(actor=request.user, finding=finding, matter_type=data["matter_type"],
-                                          channel=data["channel"] or "visit", title=data["title"],
-                                          content=data["content"])
-        return _created(s.convert_data(result))
+    def get_object(self, request: Request, pk: int) -> VisitFinding:
+        return access_finding(user=request.user, pk=pk, action="finding.update")
+
+    def perform(self, finding: VisitFinding, *, user: Any, data: dict[str, Any]) -> Any:
+        return services.finding_convert(actor=user, finding=finding, matter_type=data["matter_type"],
+                                        channel=data["channel"] or "visit", title=data["title"],
+                                        content=data["content"])
 
 
 # --- Reception days ----------------------------------------------------------------------------------
@@ -483,48 +494,56 @@ class ReceptionDayDetailApi(_Api):
         return _day_answer(request.user, access_reception_day(user=request.user, pk=pk))
 
 
-class ReceptionDayCancelApi(_Api):
+class _ReceptionDayActionApi(_Api, ObjectActionApi):
+    action_errors = _ACTION_ERRORS
+
+    def get_object(self, request: Request, pk: int) -> ReceptionDay:
+        return access_reception_day(user=request.user, pk=pk)
+
+
+class ReceptionDayCancelApi(_ReceptionDayActionApi):
     required_permission = "grassroots.schedule_reception"
+    operation_id = "grassroots_reception_days_cancel"
+    input_serializer = s.CancelIn
+    output_serializer = s.ReceptionDayDetailOut
 
-    @extend_schema(operation_id="grassroots_reception_days_cancel", request=s.CancelIn,
-                   responses={200: s.ReceptionDayDetailOut, **error_responses(*STAFF_WRITE_ERRORS, 404, 409)})
-    def post(self, request: Request, pk: int) -> Response:
-        day = access_reception_day(user=request.user, pk=pk)
-        data = validated(s.CancelIn, request.data)
-        services.reception_day_cancel(actor=request.user, day=day, reason=data["reason"])
-        return _day_answer(request.user, access_reception_day(user=request.user, pk=pk))
+    def perform(self, day: ReceptionDay, *, user: Any, data: dict[str, Any]) -> None:
+        services.reception_day_cancel(actor=user, day=day, reason=data["reason"])
+
+    def respond(self, request: Request, obj: ReceptionDay, result: Any) -> Response:
+        return _day_answer(request.user, access_reception_day(user=request.user, pk=obj.pk))
 
 
-class ReceptionCreateApi(_Api):
+class ReceptionCreateApi(_ReceptionDayActionApi):
     """Record the people received on a reception day (at most 5 representatives, 信访工作条例 Art. 20)."""
 
     required_permission = "grassroots.record_reception"
+    operation_id = "grassroots_reception_days_receive"
+    input_serializer = s.ReceptionCreateIn
+    output_serializer = s.ReceptionOut
+    success_status = 201
 
-    @extend_schema(operation_id="grassroots_reception_days_receive", request=s.ReceptionCreateIn,
-                   responses={201: s.ReceptionOut, **error_responses(*STAFF_WRITE_ERRORS, 404, 409)})
-    def post(self, request: Request, pk: int) -> Response:
-        day = access_reception_day(user=request.user, pk=pk)
-        data = validated(s.ReceptionCreateIn, request.data)
-        reception = services.reception_record(actor=request.user, day=day, matter=data["matter"],
-                                              response=data["response"], received_at=data["received_at"],
-                                              persons=_parties(data["persons"]))
-        return _created(s.reception_data(access_reception(user=request.user, pk=reception.pk)))
+    def perform(self, day: ReceptionDay, *, user: Any, data: dict[str, Any]) -> Any:
+        return services.reception_record(actor=user, day=day, matter=data["matter"], response=data["response"],
+                                         received_at=data["received_at"], persons=_parties(data["persons"]))
+
+    def respond(self, request: Request, obj: ReceptionDay, result: Any) -> Response:
+        return _created(s.reception_data(access_reception(user=request.user, pk=result.pk)))
 
 
-class ReceptionRegisterApi(_Api):
+class ReceptionRegisterApi(_ConvertApi):
     """Register what was raised at a reception as a case in one step (needs cases.register_case)."""
 
     required_permission = "grassroots.record_reception"
+    operation_id = "grassroots_receptions_register"
+    input_serializer = s.ReceptionRegisterIn
 
-    @extend_schema(operation_id="grassroots_receptions_register", request=s.ReceptionRegisterIn,
-                   responses={201: s.ConvertOut, **error_responses(*STAFF_WRITE_ERRORS, 404, 409)})
-    def post(self, request: Request, pk: int) -> Response:
-        reception = access_reception(user=request.user, pk=pk, action="reception.update")
-        data = validated(s.ReceptionRegisterIn, request.data)
-        result = services.reception_register_case(actor=request.user, reception=reception,
-                                                  matter_type=data["matter_type"], title=data["title"],
-                                                  category=_category(data["category"]))
-        return _created(s.convert_data(result))
+    def get_object(self, request: Request, pk: int) -> Reception:
+        return access_reception(user=request.user, pk=pk, action="reception.update")
+
+    def perform(self, reception: Reception, *, user: Any, data: dict[str, Any]) -> Any:
+        return services.reception_register_case(actor=user, reception=reception, matter_type=data["matter_type"],
+                                                title=data["title"], category=_category(data["category"]))
 
 
 # --- Service points and parties ----------------------------------------------------------------------
@@ -564,12 +583,19 @@ class ServicePointDetailApi(_Api):
         })
 
 
-class PartyRevealApi(_Api):
+class PartyRevealApi(_Api, ObjectActionApi):
     """The full ID and phone numbers of a party, with a stated reason (cases.reveal_personal_data); audited."""
 
-    @extend_schema(operation_id="grassroots_parties_reveal", request=s.RevealIn,
-                   responses={200: s.RevealOut, **error_responses(*STAFF_WRITE_ERRORS, 404)})
-    def post(self, request: Request, pk: int) -> Response:
-        party = access_party(user=request.user, pk=pk, action="party.reveal")
-        data = validated(s.RevealIn, request.data)
-        return Response(services.party_reveal(actor=request.user, party=party, reason=data["reason"]))
+    operation_id = "grassroots_parties_reveal"
+    input_serializer = s.RevealIn
+    output_serializer = s.RevealOut
+    action_errors = (*STAFF_WRITE_ERRORS, 404)
+
+    def get_object(self, request: Request, pk: int) -> Party:
+        return access_party(user=request.user, pk=pk, action="party.reveal")
+
+    def perform(self, party: Party, *, user: Any, data: dict[str, Any]) -> Any:
+        return services.party_reveal(actor=user, party=party, reason=data["reason"])
+
+    def respond(self, request: Request, obj: Party, result: Any) -> Response:
+        return Response(result)
