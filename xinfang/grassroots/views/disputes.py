@@ -15,10 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xinfang.accounts.models import Unit
 from xinfang.cases.models import Case
-from xinfang.cases.services.registration import RegistrationResult
-from xinfang.core.audit import audit_record
-from xinfang.core.errors import InvalidTransition, ValidationFailed
-from xinfang.core.pages import form_add_service_errors, staff_page
+from xinfang.core.errors import ValidationFailed
+from xinfang.core.pages import staff_page
 from xinfang.grassroots import services
 from xinfang.grassroots.forms import (
     ConvertForm,
@@ -30,7 +28,15 @@ from xinfang.grassroots.forms import (
 )
 from xinfang.grassroots.models import Dispute
 from xinfang.grassroots.selectors import access_dispute, dispute_list
-from xinfang.grassroots.views import add_service_errors, paginate
+from xinfang.grassroots.views import (
+    add_service_errors,
+    converted,
+    paginate,
+    record_action,
+    record_page,
+    record_read,
+    saved,
+)
 
 VIEW = "grassroots.view_grassroots"
 
@@ -92,18 +98,15 @@ def _page(request: HttpRequest, dispute: Dispute, *, bound: dict[str, forms.Form
         "convert_form": bound.get("convert") or (
             _convert_form(dispute) if is_open and may_record and user.has_perm("cases.register_case") else None),
         "can_mediate": is_open and user.has_perm("grassroots.mediate"),
-        "can_reveal": user.has_perm("cases.reveal_personal_data"),
     }
-    return render(request, "grassroots/dispute_detail.html", context, status=status)
+    return record_page(request, "grassroots/dispute_detail.html", context, status=status)
 
 
 @require_GET
 @staff_page(VIEW)
 def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """GET /grassroots/disputes/<pk>/: the dispute, its parties (masked) and mediations; the read is audited."""
-    dispute = access_dispute(user=request.user, pk=pk)
-    audit_record(actor=request.user, action="dispute.read", obj=dispute)
-    return _page(request, dispute)
+    return _page(request, record_read(request, access_dispute, pk, action="dispute.read"))
 
 
 @require_POST
@@ -111,30 +114,11 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     dispute = access_dispute(user=request.user, pk=pk, action="dispute.update")
     form = ResolveForm(request.POST, prefix="resolve")
-    status = 400
-    if form.is_valid():
-        try:
-            services.dispute_resolve(actor=request.user, dispute=dispute, resolution=form.cleaned_data["resolution"])
-        except (ValidationFailed, InvalidTransition) as exc:
-            form_add_service_errors(form, exc)
-            status = exc.status_code
-        else:
-            messages.success(request, _("已标记为已化解。"))
-            return redirect("grassroots:dispute_detail", pk=dispute.pk)
-    return _page(request, dispute, bound={"resolve": form}, status=status)
-
-
-def converted(request: HttpRequest, result: RegistrationResult) -> HttpResponse:
-    """After a record was turned into a case: to the case page, saying so."""
-    case = result.case
-    if result.linked_to is not None:
-        messages.warning(request, _("已登记为信访事项 %(n)s，并入正在办理的 %(m)s（《信访工作条例》第十九条第三款）。")
-                         % {"n": case.number, "m": result.linked_to.number})
-    else:
-        messages.success(request, _("已登记为信访事项 %(n)s。") % {"n": case.number})
-    for warning in result.warnings:
-        messages.warning(request, str(warning))
-    return redirect("cases:detail", pk=case.pk)
+    return record_action(
+        form=form,
+        perform=lambda d: services.dispute_resolve(actor=request.user, dispute=dispute, resolution=d["resolution"]),
+        done=lambda _result: saved(request, _("已标记为已化解。"), "grassroots:dispute_detail", dispute.pk),
+        page=lambda status: _page(request, dispute, bound={"resolve": form}, status=status))
 
 
 @require_POST
@@ -143,18 +127,12 @@ def dispute_convert(request: HttpRequest, pk: int) -> HttpResponse:
     """POST: turn the dispute into a case in one step (``case_register``), then go to the case page."""
     dispute = access_dispute(user=request.user, pk=pk, action="dispute.update")
     form = _convert_form(dispute, request.POST)
-    status = 400
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            result = services.dispute_convert(actor=request.user, dispute=dispute, matter_type=d["matter_type"],
-                                              channel=d["channel"], title=d["title"], content=d["content"])
-        except (ValidationFailed, InvalidTransition) as exc:
-            form_add_service_errors(form, exc)
-            status = exc.status_code
-        else:
-            return converted(request, result)
-    return _page(request, dispute, bound={"convert": form}, status=status)
+    return record_action(
+        form=form,
+        perform=lambda d: services.dispute_convert(actor=request.user, dispute=dispute, matter_type=d["matter_type"],
+                                                   channel=d["channel"], title=d["title"], content=d["content"]),
+        done=lambda result: converted(request, result),
+        page=lambda status: _page(request, dispute, bound={"convert": form}, status=status))
 
 
 urlpatterns: list[URLPattern] = [

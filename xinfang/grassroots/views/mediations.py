@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinfang.accounts.access import access_case
-from xinfang.core.audit import audit_record
 from xinfang.core.errors import InvalidTransition, NotFound, ValidationFailed
-from xinfang.core.pages import form_add_service_errors, staff_page
+from xinfang.core.pages import staff_page
 from xinfang.grassroots import services
 from xinfang.grassroots.documents import agreement_content_disposition
 from xinfang.grassroots.forms import (
@@ -31,7 +30,14 @@ from xinfang.grassroots.forms import (
 )
 from xinfang.grassroots.models import Mediation, MediationParticipant
 from xinfang.grassroots.selectors import access_dispute, access_mediation, mediation_detail, mediation_list
-from xinfang.grassroots.views import add_service_errors, paginate
+from xinfang.grassroots.views import (
+    add_service_errors,
+    paginate,
+    record_action,
+    record_page,
+    record_read,
+    saved,
+)
 
 VIEW = "grassroots.view_grassroots"
 MEDIATE = "grassroots.mediate"
@@ -118,35 +124,25 @@ def _page(request: HttpRequest, mediation: Mediation, *, bound: dict[str, forms.
         "conclude_form": bound.get("conclude") or (ConcludeForm(prefix="conclude") if ongoing and may else None),
         "follow_up_form": bound.get("follow_up") or (
             FollowUpForm(prefix="follow_up") if follow_up_open and may else None),
-        "can_reveal": user.has_perm("cases.reveal_personal_data"),
     }
-    return render(request, "grassroots/mediation_detail.html", context, status=status)
+    return record_page(request, "grassroots/mediation_detail.html", context, status=status)
 
 
 @require_GET
 @staff_page(VIEW)
 def mediation_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET /grassroots/mediations/<pk>/: parties (masked), participants, sessions, outcome, follow-ups."""
-    mediation = access_mediation(user=request.user, pk=pk)
-    audit_record(actor=request.user, action="mediation.read", obj=mediation)
-    return _page(request, mediation)
+    return _page(request, record_read(request, access_mediation, pk, action="mediation.read"))
 
 
 def _action(request: HttpRequest, pk: int, name: str, form_class: type[forms.Form], perform: Any,
             done: str) -> HttpResponse:
     mediation = access_mediation(user=request.user, pk=pk, action="mediation.update")
     form = form_class(request.POST, prefix=name)
-    status = 400
-    if form.is_valid():
-        try:
-            perform(mediation, form.cleaned_data)
-        except (ValidationFailed, InvalidTransition) as exc:
-            form_add_service_errors(form, exc)
-            status = exc.status_code
-        else:
-            messages.success(request, done)
-            return redirect("grassroots:mediation_detail", pk=mediation.pk)
-    return _page(request, mediation, bound={name: form}, status=status)
+    return record_action(
+        form=form, perform=lambda d: perform(mediation, d),
+        done=lambda _result: saved(request, done, "grassroots:mediation_detail", mediation.pk),
+        page=lambda status: _page(request, mediation, bound={name: form}, status=status))
 
 
 @require_POST

@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinfang.accounts.access import access_case, cases_visible_to
-from xinfang.core.audit import audit_record
-from xinfang.core.errors import InvalidTransition, ValidationFailed
+from xinfang.core.errors import ValidationFailed
 from xinfang.core.pages import form_add_service_errors, staff_page
 from xinfang.grassroots import services
 from xinfang.grassroots.forms import (
@@ -44,8 +43,7 @@ from xinfang.grassroots.selectors import (
     reception_day_receptions_allowed,
     visit_list,
 )
-from xinfang.grassroots.views import add_service_errors, paginate
-from xinfang.grassroots.views.disputes import converted
+from xinfang.grassroots.views import converted, paginate, record_action, record_page, record_read, saved
 
 VIEW = "grassroots.view_grassroots"
 RECORD_VISIT = "grassroots.record_visit"
@@ -115,17 +113,14 @@ def _visit_page(request: HttpRequest, visit: Visit, *, finding_form: forms.Form 
         "visit": visit, "findings": findings, "tab": "visits",
         "finding_form": finding_form or (FindingForm(prefix="finding") if may else None),
         "finding_parties": finding_parties or (PartyFormSet(prefix="parties") if may else None),
-        "can_reveal": user.has_perm("cases.reveal_personal_data"),
     }
-    return render(request, "grassroots/visit_detail.html", context, status=status)
+    return record_page(request, "grassroots/visit_detail.html", context, status=status)
 
 
 @require_GET
 @staff_page(VIEW)
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = access_visit(user=request.user, pk=pk)
-    audit_record(actor=request.user, action="visit.read", obj=visit)
-    return _visit_page(request, visit)
+    return _visit_page(request, record_read(request, access_visit, pk, action="visit.read"))
 
 
 @require_POST
@@ -135,18 +130,13 @@ def visit_finding(request: HttpRequest, pk: int) -> HttpResponse:
     visit = access_visit(user=request.user, pk=pk, action="visit.update")
     form = FindingForm(request.POST, prefix="finding")
     parties = PartyFormSet(request.POST, prefix="parties")
-    status = 400
-    if form.is_valid() and parties.is_valid():
-        d = form.cleaned_data
-        try:
-            services.visit_finding_add(actor=request.user, visit=visit, title=d["title"], description=d["description"],
-                                       category=d["category"], parties=party_inputs(parties))
-        except ValidationFailed as exc:
-            add_service_errors(form, exc, parties=parties)
-        else:
-            messages.success(request, _("走访发现的问题已登记。"))
-            return redirect("grassroots:visit_detail", pk=visit.pk)
-    return _visit_page(request, visit, finding_form=form, finding_parties=parties, status=status)
+    return record_action(
+        form=form, formsets={"parties": parties},
+        perform=lambda d: services.visit_finding_add(actor=request.user, visit=visit, title=d["title"],
+                                                     description=d["description"], category=d["category"],
+                                                     parties=party_inputs(parties)),
+        done=lambda _result: saved(request, _("走访发现的问题已登记。"), "grassroots:visit_detail", visit.pk),
+        page=lambda status: _visit_page(request, visit, finding_form=form, finding_parties=parties, status=status))
 
 
 @require_POST
@@ -155,18 +145,12 @@ def finding_convert(request: HttpRequest, pk: int) -> HttpResponse:
     """POST: turn a finding into a case in one step, then go to the case page."""
     finding = access_finding(user=request.user, pk=pk, action="finding.update")
     form = ConvertForm(request.POST, prefix=f"convert{finding.pk}")
-    status = 400
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            result = services.finding_convert(actor=request.user, finding=finding, matter_type=d["matter_type"],
-                                              channel=d["channel"], title=d["title"], content=d["content"])
-        except (ValidationFailed, InvalidTransition) as exc:
-            form_add_service_errors(form, exc)
-            status = exc.status_code
-        else:
-            return converted(request, result)
-    return _visit_page(request, finding.visit, convert={finding.pk: form}, status=status)
+    return record_action(
+        form=form,
+        perform=lambda d: services.finding_convert(actor=request.user, finding=finding, matter_type=d["matter_type"],
+                                                   channel=d["channel"], title=d["title"], content=d["content"]),
+        done=lambda result: converted(request, result),
+        page=lambda status: _visit_page(request, finding.visit, convert={finding.pk: form}, status=status))
 
 
 # --- Reception days ----------------------------------------------------------------------------------
@@ -231,17 +215,14 @@ def _day_page(request: HttpRequest, day: ReceptionDay, *, bound: dict[str, Any] 
         "cancel_form": bound.get("cancel") or (
             CancelForm(prefix="cancel") if user.has_perm(SCHEDULE) and day.status == ReceptionDay.Status.SCHEDULED
             else None),
-        "can_reveal": user.has_perm("cases.reveal_personal_data"),
     }
-    return render(request, "grassroots/reception_day_detail.html", context, status=status)
+    return record_page(request, "grassroots/reception_day_detail.html", context, status=status)
 
 
 @require_GET
 @staff_page(VIEW)
 def reception_day_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    day = access_reception_day(user=request.user, pk=pk)
-    audit_record(actor=request.user, action="reception_day.read", obj=day)
-    return _day_page(request, day)
+    return _day_page(request, record_read(request, access_reception_day, pk, action="reception_day.read"))
 
 
 @require_POST
@@ -249,17 +230,11 @@ def reception_day_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def reception_day_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     day = access_reception_day(user=request.user, pk=pk)
     form = CancelForm(request.POST, prefix="cancel")
-    status = 400
-    if form.is_valid():
-        try:
-            services.reception_day_cancel(actor=request.user, day=day, reason=form.cleaned_data["reason"])
-        except (ValidationFailed, InvalidTransition) as exc:
-            form_add_service_errors(form, exc)
-            status = exc.status_code
-        else:
-            messages.success(request, _("接访日已取消。"))
-            return redirect("grassroots:reception_day_detail", pk=day.pk)
-    return _day_page(request, day, bound={"cancel": form}, status=status)
+    return record_action(
+        form=form,
+        perform=lambda d: services.reception_day_cancel(actor=request.user, day=day, reason=d["reason"]),
+        done=lambda _result: saved(request, _("接访日已取消。"), "grassroots:reception_day_detail", day.pk),
+        page=lambda status: _day_page(request, day, bound={"cancel": form}, status=status))
 
 
 @require_POST
@@ -269,19 +244,13 @@ def reception_record(request: HttpRequest, pk: int) -> HttpResponse:
     day = access_reception_day(user=request.user, pk=pk)
     form = ReceptionForm(request.POST, prefix="record")
     persons = PersonFormSet(request.POST, prefix="persons")
-    status = 400
-    if form.is_valid() and persons.is_valid():
-        d = form.cleaned_data
-        try:
-            services.reception_record(actor=request.user, day=day, matter=d["matter"], response=d["response"],
-                                      received_at=d["received_at"], persons=party_inputs(persons))
-        except (ValidationFailed, InvalidTransition) as exc:
-            add_service_errors(form, exc, parties=persons)
-            status = exc.status_code
-        else:
-            messages.success(request, _("接访情况已登记。"))
-            return redirect("grassroots:reception_day_detail", pk=day.pk)
-    return _day_page(request, day, bound={"record": form, "persons": persons}, status=status)
+    return record_action(
+        form=form, formsets={"parties": persons},
+        perform=lambda d: services.reception_record(actor=request.user, day=day, matter=d["matter"],
+                                                    response=d["response"], received_at=d["received_at"],
+                                                    persons=party_inputs(persons)),
+        done=lambda _result: saved(request, _("接访情况已登记。"), "grassroots:reception_day_detail", day.pk),
+        page=lambda status: _day_page(request, day, bound={"record": form, "persons": persons}, status=status))
 
 
 @require_POST
@@ -290,19 +259,13 @@ def reception_register(request: HttpRequest, pk: int) -> HttpResponse:
     """POST: register what was raised at a reception as a case in one step."""
     reception = access_reception(user=request.user, pk=pk, action="reception.update")
     form = ReceptionRegisterForm(request.POST, prefix=f"register{reception.pk}")
-    status = 400
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            result = services.reception_register_case(actor=request.user, reception=reception,
-                                                      matter_type=d["matter_type"], title=d["title"],
-                                                      category=d["category"])
-        except (ValidationFailed, InvalidTransition) as exc:
-            form_add_service_errors(form, exc)
-            status = exc.status_code
-        else:
-            return converted(request, result)
-    return _day_page(request, reception.day, bound={f"register{reception.pk}": form}, status=status)
+    return record_action(
+        form=form,
+        perform=lambda d: services.reception_register_case(actor=request.user, reception=reception,
+                                                           matter_type=d["matter_type"], title=d["title"],
+                                                           category=d["category"]),
+        done=lambda result: converted(request, result),
+        page=lambda status: _day_page(request, reception.day, bound={f"register{reception.pk}": form}, status=status))
 
 
 urlpatterns: list[URLPattern] = [
