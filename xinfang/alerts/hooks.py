@@ -5,11 +5,6 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from xinfang.cases.models import GROUP_MIN_PEOPLE
-
-# 信访工作条例 Art. 20: a matter of 5 or more people is a group matter (集体访); cases/models.py.
-GROUP_SIZE_THRESHOLD = GROUP_MIN_PEOPLE
-
 
 def group_case_registered(*, case_id: int) -> None:
     """Queue the immediate check (alert at once during a sensitive period) once the registration commits."""

@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xinfang.alerts.detection import Thresholds
-from xinfang.alerts.hooks import GROUP_SIZE_THRESHOLD as HOOK_GROUP_SIZE_THRESHOLD
 
-# 信访工作条例 Art. 20: a group matter (集体访) is one of 5 or more people; defined in hooks.py, which the
-# registration service imports.
-GROUP_SIZE_THRESHOLD = HOOK_GROUP_SIZE_THRESHOLD
+# The group-matter threshold (集体访, 5 people or more: 信访工作条例 Art. 20) is not a tuning knob but the
+# law's: it is ``xinfang.cases.models.GROUP_MIN_PEOPLE``, shared with registration, the filters and analytics.
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,15 @@ from xinfang.alerts.detection import (
 from xinfang.alerts.models import Alert, GroupVisitNotice, SensitivePeriod
 from xinfang.alerts.selectors import sensitive_period_active
 from xinfang.alerts.services import AlertDraft, alert_notify_new, alert_raise
-from xinfang.cases.models import Case, CaseAccused, CaseDeadline, CasePetitioner, Category, Petitioner
+from xinfang.cases.models import (
+    GROUP_MIN_PEOPLE,
+    Case,
+    CaseAccused,
+    CaseDeadline,
+    CasePetitioner,
+    Category,
+    Petitioner,
+)
 from xinfang.core.workdays import add_working_days
 from xinfang.deadlines.selectors import work_calendar
 from xinfang.petitioners.models import CaseLink
@@ -302,7 +310,7 @@ def scan_deadlines(*, now: datetime, period: SensitivePeriod | None, totals: Cou
 
 def group_case_draft(case: Case, period: SensitivePeriod) -> AlertDraft:
     """The alert of a group matter (``group_size`` at least the 集体访 threshold) received during ``period``."""
-    threshold = rules.GROUP_SIZE_THRESHOLD
+    threshold = GROUP_MIN_PEOPLE
     explanation = _(
         "敏感时期“%(period)s”（%(level)s，%(start)s至%(end)s）期间登记了 %(n)d 人的集体信访事项 %(number)s（%(channel)s，"
         "类别：%(category)s，街道：%(street)s）。%(t)d 人及以上即为集体访（《信访工作条例》第二十条），敏感时期内立即预警，"
@@ -325,7 +333,7 @@ def group_case_check(*, case_id: int, now: datetime | None = None) -> Alert | No
     """Raise the immediate alert of a group matter registered during a sensitive period (the registration
     hook queues this after commit; the periodic scan catches any it missed)."""
     case = Case.objects.select_related("category", "street", "handling_unit").filter(pk=case_id).first()
-    if case is None or case.group_size < rules.GROUP_SIZE_THRESHOLD:
+    if case is None or case.group_size < GROUP_MIN_PEOPLE:
         return None
     period = sensitive_period_active(timezone.localdate(case.received_at)) or \
         sensitive_period_active(timezone.localdate(now or timezone.now()))
@@ -343,7 +351,7 @@ def scan_group_cases(*, now: datetime, period: SensitivePeriod | None, totals: C
     start = timezone.make_aware(datetime.combine(period.start, datetime.min.time()))
     done = Alert.objects.filter(rule=Alert.Rule.GROUP_SENSITIVE).values_list("key", flat=True)
     seen = {k for k in done}
-    for case_id in (Case.objects.filter(group_size__gte=rules.GROUP_SIZE_THRESHOLD, received_at__gte=start,
+    for case_id in (Case.objects.filter(group_size__gte=GROUP_MIN_PEOPLE, received_at__gte=start,
                                         received_at__lte=now).values_list("id", flat=True)):
         if f"group:{case_id}" in seen:
             continue
@@ -369,7 +377,7 @@ def group_notice_draft(notice: GroupVisitNotice) -> AlertDraft:
             "date": notice.expected_date.isoformat(), "place": notice.place[:60], "n": notice.expected_people},
         explanation=explanation,
         figures={"observed": notice.expected_people, "expected_date": notice.expected_date.isoformat(),
-                 "threshold": rules.GROUP_SIZE_THRESHOLD},
+                 "threshold": GROUP_MIN_PEOPLE},
         case_ids=[notice.case_id] if notice.case_id else [], street=notice.street,
         unit=notice.street or notice.reporting_unit, sensitive_period=period, once=True)
 

@@ -30,7 +30,7 @@ import time as timer
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -38,11 +38,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from xinfang.analytics.models import DailyCount, RollupState
-from xinfang.cases.filters import GROUP_VISIT_MIN
-from xinfang.cases.models import Case, CaseDeadline, CaseRating
+from xinfang.cases.models import GROUP_MIN_PEOPLE, Case, CaseDeadline, CaseRating
+from xinfang.core.clock import day_start
 
-# A visit by five people or more is a group visit (集体访; 信访工作条例 Art. 20 — the case list's filter).
-GROUP_MIN = GROUP_VISIT_MIN
 # How far behind the watermark the periodic refresh looks again: a transaction that set ``updated_at``
 # before the watermark's and committed after the last refresh is still seen (PostgreSQL; SQLite runs one
 # write transaction at a time).
@@ -83,10 +81,6 @@ class CaseFacts:
     overdue: bool = False
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
 def _text(value: int | None) -> str:
     return "" if value is None else str(value)
 
@@ -104,7 +98,7 @@ def facts_of(cases: QuerySet) -> list[CaseFacts]:
         facts.append(CaseFacts(
             id=pk, day=received.astimezone(tz).date(), channel=channel, category_id=category, street_id=street,
             unit_id=unit, matter=matter, open=status in OPEN_STATUSES,
-            group=channel == Case.Channel.VISIT and size >= GROUP_MIN, repeat=repeat_of is not None,
+            group=channel == Case.Channel.VISIT and size >= GROUP_MIN_PEOPLE, repeat=repeat_of is not None,
             ratings=tuple(ratings.get(pk, ())), overdue=pk in overdue))
     return facts
 
@@ -159,8 +153,8 @@ def days_recompute(days: Iterable[date]) -> int:
     written = 0
     for first, last in _runs(sorted(set(days))):
         DailyCount.objects.filter(day__gte=first, day__lte=last).delete()
-        cases = Case.objects.filter(received_at__gte=_day_start(first),
-                                    received_at__lt=_day_start(last + timedelta(days=1)))
+        cases = Case.objects.filter(received_at__gte=day_start(first),
+                                    received_at__lt=day_start(last + timedelta(days=1)))
         written += _insert(contributions(facts_of(cases)))
     return written
 
@@ -201,7 +195,7 @@ def rollup_rebuild() -> RefreshResult:
             day, end = timezone.localdate(first), timezone.localdate(last)
             while day <= end:
                 upto = min(day + timedelta(days=CHUNK_DAYS), end + timedelta(days=1))
-                cases = Case.objects.filter(received_at__gte=_day_start(day), received_at__lt=_day_start(upto))
+                cases = Case.objects.filter(received_at__gte=day_start(day), received_at__lt=day_start(upto))
                 written += _insert(contributions(facts_of(cases)))
                 day = upto
         state.watermark = watermark

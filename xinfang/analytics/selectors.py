@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,7 +30,6 @@ from xinfang.analytics import hotspots as maths
 from xinfang.analytics.models import DailyCount
 from xinfang.analytics.rollup import (
     COUNTERS,
-    GROUP_MIN,
     OPEN_STATUSES,
     CaseFacts,
     RefreshResult,
@@ -39,7 +38,8 @@ from xinfang.analytics.rollup import (
     rollup_refresh,
 )
 from xinfang.cases.filters import overdue_q
-from xinfang.cases.models import Case, Category
+from xinfang.cases.models import GROUP_MIN_PEOPLE, Case, Category
+from xinfang.core.clock import day_start
 from xinfang.core.errors import NotFound
 from xinfang.governance.selectors import backlog_stock_flow
 
@@ -67,10 +67,6 @@ def period_problem(start: date, end: date) -> str | None:
     if (end - start).days > PERIOD_MAX_DAYS:
         return str(_("统计期间最长五年。"))
     return None
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 # --- Scopes ------------------------------------------------------------------------------------------------
@@ -261,8 +257,8 @@ def cases_link(params: dict[str, Any]) -> str:
 
 
 def _period_q(start: date, end: date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}received_at__gte": _day_start(start),
-                f"{prefix}received_at__lt": _day_start(end + timedelta(days=1))})
+    return Q(**{f"{prefix}received_at__gte": day_start(start),
+                f"{prefix}received_at__lt": day_start(end + timedelta(days=1))})
 
 
 def _hidden_facts(user: Any, scope: Scope, start: date, end: date) -> list[CaseFacts]:
@@ -271,7 +267,7 @@ def _hidden_facts(user: Any, scope: Scope, start: date, end: date) -> list[CaseF
     cases' ids come from the accusation rows alone (an index on the unit or the user), then the ones of the
     scope and period are picked by primary key, a chunk at a time: the planner never walks the case table."""
     candidates = sorted(set(accused_case_ids(user).values_list("case_id", flat=True)))
-    since, until = _day_start(start), _day_start(end + timedelta(days=1))
+    since, until = day_start(start), day_start(end + timedelta(days=1))
     ids: list[int] = []
     for first in range(0, len(candidates), HIDDEN_CHUNK):
         # By primary key only, the scope and period checked here: a filter on another column could lead
@@ -422,12 +418,12 @@ def _backlog(user: Any, scope: Scope, start: date, end: date) -> Backlog | None:
 def overview_live(*, user: Any, start: date, end: date, scope: Scope) -> dict[str, Any]:
     """The same headline figures counted directly over ``cases_visible_to(user)`` — no roll-up. For the
     tests that prove the roll-up right, and for ``xinfang analytics status --check``."""
-    cases = cases_visible_to(user).filter(scope.cases_q(), received_at__gte=_day_start(start),
-                                          received_at__lt=_day_start(end + timedelta(days=1)))
+    cases = cases_visible_to(user).filter(scope.cases_q(), received_at__gte=day_start(start),
+                                          received_at__lt=day_start(end + timedelta(days=1)))
     figures: dict[str, Any] = {
         "new_cases": cases.count(),
         "open": cases.filter(status__in=list(OPEN_STATUSES)).count(),
-        "group_visits": cases.filter(channel=Case.Channel.VISIT, group_size__gte=GROUP_MIN).count(),
+        "group_visits": cases.filter(channel=Case.Channel.VISIT, group_size__gte=GROUP_MIN_PEOPLE).count(),
         "repeats": cases.filter(repeat_of__isnull=False).count(),
         "overdue": cases.filter(overdue_q()).count(),
     }
@@ -485,8 +481,8 @@ def hotspots(*, user: Any, end: date, scope: Scope, window_days: int = WINDOW_DA
     window_start = end - timedelta(days=window_days - 1)
     baseline_start = window_start - timedelta(days=baseline_days)
     visible = cases_visible_to(user).filter(scope.cases_q())
-    window = visible.filter(received_at__gte=_day_start(window_start), received_at__lt=_day_start(end + timedelta(1)))
-    baseline = visible.filter(received_at__gte=_day_start(baseline_start), received_at__lt=_day_start(window_start))
+    window = visible.filter(received_at__gte=day_start(window_start), received_at__lt=day_start(end + timedelta(1)))
+    baseline = visible.filter(received_at__gte=day_start(baseline_start), received_at__lt=day_start(window_start))
     result = Hotspots(end=end, window_start=window_start, baseline_start=baseline_start, scope=scope)
     cells: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for index, qs in ((0, window), (1, baseline)):

@@ -29,15 +29,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinfang.accounts.models import Unit
 from xinfang.cases.models import GROUP_MIN_PEOPLE, Case, CaseDeadline, CasePetitioner, CaseRating
+from xinfang.core.clock import day_start
 from xinfang.core.crypto import lookup_hash
 
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -45,8 +45,6 @@ _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2999, 12, 31)
 _TRUE = ("1", "true")
-# A group visit (集体访): five people or more at one visit (信访工作条例 Art. 20; cases/models.py).
-GROUP_VISIT_MIN = GROUP_MIN_PEOPLE
 
 
 def _clean(value: str) -> str:
@@ -123,10 +121,6 @@ class CaseFilterSet:
             return None
         return day
 
-    @staticmethod
-    def _day_start(day: date) -> datetime:
-        return timezone.make_aware(datetime.combine(day, time.min))
-
     # -- the filter ---------------------------------------------------------------------------------
 
     def is_valid(self) -> bool:
@@ -184,7 +178,7 @@ class CaseFilterSet:
             queryset = queryset.filter(handling_unit__path__startswith=path) if path else queryset.none()
             applied["unit_tree"] = unit_tree
         if self._value("group") in _TRUE:
-            queryset = queryset.filter(channel=Case.Channel.VISIT, group_size__gte=GROUP_VISIT_MIN)
+            queryset = queryset.filter(channel=Case.Channel.VISIT, group_size__gte=GROUP_MIN_PEOPLE)
             applied["group"] = True
         if self._value("repeat") in _TRUE:
             queryset = queryset.filter(repeat_of__isnull=False)
@@ -197,9 +191,9 @@ class CaseFilterSet:
             self.errors.setdefault("received_to", []).append(_("结束日期不能早于开始日期。"))
         else:
             if start:
-                queryset = queryset.filter(received_at__gte=self._day_start(start))
+                queryset = queryset.filter(received_at__gte=day_start(start))
                 applied["received_from"] = start.isoformat()
             if end:
-                queryset = queryset.filter(received_at__lt=self._day_start(end + timedelta(days=1)))
+                queryset = queryset.filter(received_at__lt=day_start(end + timedelta(days=1)))
                 applied["received_to"] = end.isoformat()
         return queryset

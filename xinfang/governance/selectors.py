@@ -6,7 +6,7 @@ a case is visible to the district-wide roles and to the staff of that unit."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -19,6 +19,7 @@ from xinfang.accounts.roles import ADMIN_ROLES, DISTRICT_WIDE_ROLES, UNIT_ROLES
 from xinfang.api.pagination import MAX_ID
 from xinfang.cases.models import Case, CaseDocument
 from xinfang.core.audit import audit_record
+from xinfang.core.clock import day_start
 from xinfang.core.errors import NotFound
 from xinfang.governance.models import (
     AfterCareTask,
@@ -199,15 +200,11 @@ def stock_flow_period_problem(start: date, end: date) -> str | None:
     return None
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
 def backlog_stock_flow(*, user: Any, start: date, end: date) -> StockFlow:
     """Backlog at the start of the period, added and closed (案结事了 / 息诉罢访) within it, and remaining at
     its end, by the unit each entry was counted against — over the entries ``user`` may see. Always
     ``remaining = at_start + added - resolved - stopped``."""
-    since, until = _day_start(start), _day_start(end + timedelta(days=1))
+    since, until = day_start(start), day_start(end + timedelta(days=1))
     still_open = Q(closed_at__isnull=True)
     figures = (backlog_entries_visible(user=user).values("unit_id").annotate(
         at_start=Count("id", filter=Q(entered_at__lt=since) & (still_open | Q(closed_at__gte=since))),

@@ -5,7 +5,7 @@ accusation for the accused unit, is not counted, listed or linked to (SECURITY.m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from xinfang.accounts.access import cases_visible_to
 from xinfang.accounts.models import Unit
 from xinfang.cases.models import Case, CasePetitioner, Category, Petitioner
+from xinfang.core.clock import day_start
 from xinfang.core.errors import NotFound
 from xinfang.petitioners.models import CaseLink
 
@@ -205,10 +206,6 @@ def figures_period_problem(start: date, end: date) -> str | None:
     return None
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
 def _rate_rows(cases: Any, key: str, names: dict[int, tuple[str, str]]) -> list[RateRow]:
     rows = []
     for f in cases.values(key).annotate(total=Count("id"), repeats=Count("id", filter=Q(repeat_of__isnull=False))
@@ -223,8 +220,8 @@ def repeat_figures(*, user: Any, start: date, end: date) -> RepeatFigures:
     """The repeat-petition rate — cases received in ``start``–``end`` (both included, local days) that are
     repeats (``repeat_of`` set), over all cases received then — overall and by handling unit, category and
     street; and the petitioners with the most repeats. Only the cases ``user`` may see are counted."""
-    cases = cases_visible_to(user).filter(received_at__gte=_day_start(start),
-                                          received_at__lt=_day_start(end + timedelta(days=1)))
+    cases = cases_visible_to(user).filter(received_at__gte=day_start(start),
+                                          received_at__lt=day_start(end + timedelta(days=1)))
     overall = cases.aggregate(total=Count("id"), repeats=Count("id", filter=Q(repeat_of__isnull=False)))
     figures = RepeatFigures(start=start, end=end, total=RateRow(key=None, name=str(_("合计")), code="",
                                                                 total=overall["total"], repeats=overall["repeats"]))

@@ -14,8 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from xinfang.accounts.models import Unit
-from xinfang.alerts.hooks import GROUP_SIZE_THRESHOLD, group_case_registered
-from xinfang.cases.models import Case, CaseAccused, CaseNumberSequence, CasePetitioner, Category, Petitioner
+from xinfang.alerts.hooks import group_case_registered
+from xinfang.cases.models import (
+    GROUP_MIN_PEOPLE,
+    Case,
+    CaseAccused,
+    CaseNumberSequence,
+    CasePetitioner,
+    Category,
+    Petitioner,
+)
 from xinfang.cases.selectors import petitioner_open_matter_similar
 from xinfang.cases.services.events import case_event_append
 from xinfang.core.audit import audit_record
@@ -383,7 +391,7 @@ def _case_register_write(*, actor: Any, channel: str, received_at: datetime, mat
     audit_record(actor=actor, action="case.create", obj=case, detail={"status": status, "force_new": force_new})
     # The repeat index learns of the case in this transaction (one tiny row; indexed at the next look-up).
     repeats_mark_pending(case_ids=[case.pk])
-    if group_size >= GROUP_SIZE_THRESHOLD:
+    if group_size >= GROUP_MIN_PEOPLE:
         # Early warning (xinfang.alerts): a group matter alerts at once during a sensitive period.
         group_case_registered(case_id=case.pk)
     return RegistrationResult(case=case, query_code=query_code, linked_to=linked_to, warnings=warnings)
