@@ -17,6 +17,9 @@ from django.db.models import Count, Max, Min
 from tests.conftest import at
 from xinfang.accounts.access import cases_visible_to, unit_is_accused_in
 from xinfang.accounts.models import Unit, User
+from xinfang.alerts.models import Alert, AlertNote
+from xinfang.alerts.rules import CLUSTER, SPIKE
+from xinfang.analytics.selectors import hotspots, scope_resolve
 from xinfang.cases.models import (
     Case,
     CaseAccused,
@@ -31,6 +34,7 @@ from xinfang.core.clock import clock_at
 from xinfang.core.crypto import decrypt
 from xinfang.core.idnumber import id_number_validate
 from xinfang.core.models import AuditEntry
+from xinfang.demo.alerts import SURGE_CASES
 from xinfang.demo.district import HANDLING_KINDS, demo_units
 from xinfang.demo.generator import PetitionGenerator, id_number_make
 from xinfang.demo.logins import HANDLER_PREFIX, HEAD_PREFIX, demo_logins
@@ -240,3 +244,33 @@ def test_the_petitioner_pages_show_the_repeats(seeded, client):
     assert figures.status_code == 200
     top = figures.context["figures"].top_petitioners
     assert top and top[0].repeats >= 1
+
+
+def test_the_planted_surge_raises_a_spike_a_cluster_and_a_hotspot(seeded):
+    """The residents of one building petitioning about its lift in the last days (xinfang/demo/alerts.py): the
+    demo's scan raises a spike of the category in the street and a cluster of similar petitions, well past
+    the rules' minimums, and the officer's hotspots page shows the cell rising."""
+    street_code, category_code = seeded.surge
+    street = Unit.objects.get(code=street_code)
+    surge = set(Case.objects.filter(street=street, category__code=category_code,
+                                    received_at__gte=NOW - timedelta(days=10)).values_list("pk", flat=True))
+    assert len(surge) >= SURGE_CASES
+    spike = Alert.objects.get(rule=Alert.Rule.SPIKE, street=street, category__code=category_code)
+    assert spike.status == Alert.Status.OPEN
+    assert spike.figures["observed"] >= SPIKE.thresholds.min_count + 3
+    assert spike.figures["adjusted_p"] < SPIKE.thresholds.alpha / 1000
+    assert set(spike.case_ids) <= surge
+    clusters = [alert for alert in Alert.objects.filter(rule=Alert.Rule.CLUSTER) if surge & set(alert.case_ids)]
+    assert len(clusters) == 1
+    cluster = clusters[0]
+    assert set(cluster.case_ids) <= surge and cluster.street == street
+    assert cluster.figures["observed"] >= CLUSTER.min_cases + 3 and cluster.figures["people"] >= CLUSTER.min_people + 3
+    # Acknowledged by the officer, owned by the leader, with a note: like the announced group visits.
+    assert (cluster.status, cluster.acknowledged_by.username, cluster.owner.username) == (
+        Alert.Status.ACKNOWLEDGED, "officer", "leader")
+    assert AlertNote.objects.filter(alert=cluster).exists()
+    officer = User.objects.get(username="officer")
+    hot = hotspots(user=officer, end=NOW.date(), scope=scope_resolve(user=officer), phrases=False)
+    cells = {(cell.street.code, cell.category.code): cell.test for cell in hot.cells}
+    assert (street_code, category_code) in cells
+    assert cells[(street_code, category_code)].count >= SURGE_CASES

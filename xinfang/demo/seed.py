@@ -48,7 +48,7 @@ from xinfang.core.clock import clock_at
 from xinfang.deadlines.selectors import work_calendar
 from xinfang.deadlines.services import deadlines_mark_overdue
 from xinfang.demo import texts
-from xinfang.demo.alerts import alerts_demo_seed
+from xinfang.demo.alerts import SURGE_CASES, SURGE_MIN_CASES, alerts_demo_seed, surge_plans
 from xinfang.demo.assessment import assessment_demo_seed
 from xinfang.demo.district import District, district_create
 from xinfang.demo.generator import PetitionGenerator
@@ -83,6 +83,8 @@ class DemoSummary:
     users_created: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
     query_codes: list[tuple[str, str, str]] = field(default_factory=list)
+    # The street and category codes of the planted surge the early warning finds (xinfang/demo/alerts.py).
+    surge: tuple[str, str] | None = None
     seconds: float = 0.0
 
 
@@ -302,7 +304,15 @@ def demo_seed(*, cases: int = 300, seed: int = 2026, now: datetime | None = None
         # The repeats demo (xinfang/demo/repeats.py) registers one more: a petition after re-review with
         # new facts, accepted as a new matter.
         repeats = REPEAT_CASES if cases >= MIN_CASES else 0
-        plans = planner.plans(cases - grassroots - repeats)
+        # The surge of similar petitions in one street that the early warning finds (xinfang/demo/alerts.py):
+        # replayed with the history, from a random stream of its own (the people from the generator).
+        surge_cases = SURGE_CASES if cases >= SURGE_MIN_CASES else 0
+        plans = planner.plans(cases - grassroots - repeats - surge_cases)
+        surge = None
+        if surge_cases:
+            surge = surge_plans(district=district, generator=generator, calendar=planner.calendar, plans=plans,
+                                rng=random.Random(seed + 10), now=now)
+            plans += surge.plans
         _Replay(users=users, generator=generator, rng=rng, district=district).run(plans, now=now)
         if grassroots:
             _grassroots_seed(district=district, users=users, generator=generator, now=now)
@@ -313,10 +323,12 @@ def demo_seed(*, cases: int = 300, seed: int = 2026, now: datetime | None = None
         # This year's assessment scheme (xinfang/assessment, docs/assessment.md), saved by the officer.
         assessment_demo_seed(now=now, officer=users.officer)
         alerts_demo_seed(now=now, rng=random.Random(seed + 9), officer=users.officer,
-                         leader=User.objects.get(username="leader"))
+                         leader=User.objects.get(username="leader"), surge=surge)
         if repeats:
             # The officer's case links and the override after re-review (issue 6): a stream of its own.
             repeats_demo_seed(now=now, rng=random.Random(seed + 7), officer=users.officer, registrar=users.registrar)
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).update(
             status=OutboxMessage.Status.SENT, sent_at=F("created_at"))
-        return _summary(plans, users, district, started)
+        summary = _summary(plans, users, district, started)
+        summary.surge = (surge.street.code, surge.category) if surge else None
+        return summary
