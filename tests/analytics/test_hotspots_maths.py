@@ -90,3 +90,21 @@ def test_key_phrases_stand_out_against_the_baseline():
 
 def test_key_phrases_of_nothing():
     assert key_phrases([], [{"物业"}]) == []
+
+
+def test_segment_keeps_recent_texts_and_stays_bounded(monkeypatch):
+    from xinfang.analytics import hotspots
+
+    monkeypatch.setattr(hotspots, "SEGMENT_CACHE_SIZE", 3)
+    monkeypatch.setattr(hotspots, "_segmented", type(hotspots._segmented)())
+    calls = []
+    import jieba
+
+    real = jieba.lcut
+    monkeypatch.setattr(jieba, "lcut", lambda text: calls.append(text) or real(text))
+    first = segment("小区电梯长期故障")
+    assert segment("小区电梯长期故障") is first and len(calls) == 1  # the second time from the cache
+    for text in ("工地夜间施工噪音", "拖欠工资三个月", "物业费上涨"):
+        segment(text)
+    assert len(hotspots._segmented) == 3  # bounded: the oldest text went
+    assert segment("小区电梯长期故障") == first and len(calls) == 5  # segmented again, same words

@@ -17,10 +17,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections import Counter
-from collections.abc import Iterable
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from scipy.stats import poisson
@@ -94,8 +97,8 @@ class Phrase:
     score: float
 
 
-def key_phrases(current: list[set[str]], baseline: list[set[str]], *, top: int = 20, min_docs: int = 3,
-                ) -> list[Phrase]:
+def key_phrases(current: Sequence[AbstractSet[str]], baseline: Sequence[AbstractSet[str]], *, top: int = 20,
+                min_docs: int = 3) -> list[Phrase]:
     """The phrases of ``current`` petitions (each a set of words) that stand out against ``baseline``."""
     if not current:
         return []
@@ -112,9 +115,30 @@ def key_phrases(current: list[set[str]], baseline: list[set[str]], *, top: int =
     return [p for p in phrases if p.score > 0][:top]
 
 
-def segment(text: str) -> set[str]:
-    """The content words of one petition's text (jieba's accurate mode)."""
+# Segmenting is the hotspots page's cost (jieba: ~1 ms a petition); a petition's words do not change, so the
+# words of the last few thousand texts are kept per process, keyed by a digest of the text (not the text
+# itself: petitions are sensitive and long). 4,096 entries cover both windows of one page (2 × 2,000) at a
+# few megabytes.
+SEGMENT_CACHE_SIZE = 4096
+_segmented: OrderedDict[bytes, frozenset[str]] = OrderedDict()
+_segmented_lock = threading.Lock()
+
+
+def segment(text: str) -> frozenset[str]:
+    """The content words of one petition's text (jieba's accurate mode), from the per-process cache when
+    the same text was segmented lately."""
+    key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+    with _segmented_lock:
+        words = _segmented.get(key)
+        if words is not None:
+            _segmented.move_to_end(key)
+            return words
     import jieba
 
     jieba.setLogLevel(60)
-    return words_of(jieba.lcut(text))
+    words = frozenset(words_of(jieba.lcut(text)))
+    with _segmented_lock:
+        _segmented[key] = words
+        while len(_segmented) > SEGMENT_CACHE_SIZE:
+            _segmented.popitem(last=False)
+    return words
