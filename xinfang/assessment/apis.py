@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.api.actions import validated
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import STAFF_READ_ERRORS, STAFF_WRITE_ERRORS, error_responses
 from xinfang.assessment import serializers as s
@@ -33,7 +34,6 @@ from xinfang.assessment.selectors import (
     year_parse,
 )
 from xinfang.assessment.views import export_response, report_response
-from xinfang.cases.apis import validated
 from xinfang.core.errors import ValidationFailed
 
 _YEAR = OpenApiParameter("year", OpenApiTypes.INT, OpenApiParameter.QUERY,

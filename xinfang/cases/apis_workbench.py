@@ -18,12 +18,13 @@ from rest_framework.views import APIView
 
 from xinfang.accounts.access import cases_visible_to
 from xinfang.accounts.models import Unit
+from xinfang.api.actions import validated
 from xinfang.api.fields import StrictCharField, StrictIntegerField
 from xinfang.api.pagination import MAX_ID, PAGE_PARAMETERS, page_data, page_window
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import STAFF_READ_ERRORS, STAFF_WRITE_ERRORS, error_responses
 from xinfang.cases import serializers_workbench as w
-from xinfang.cases.apis import sort_from, sort_parameter, unit_by_code, validated
+from xinfang.cases.apis import sort_from, sort_parameter, unit_by_code
 from xinfang.cases.filters import person_hashes
 from xinfang.cases.forms.lists import MAX_BULK_CASES
 from xinfang.cases.models import Case, Category

@@ -22,9 +22,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.api.actions import validated
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import NO_BODY, STAFF_READ_ERRORS, error_responses
-from xinfang.cases.apis import validated
 from xinfang.core.errors import NotFound, ValidationFailed
 from xinfang.imports.mapping import mappings_shipped
 from xinfang.imports.reader import SUFFIXES, WEB_MAX_BYTES, WEB_MAX_ROWS

@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.api.actions import validated
 from xinfang.api.pagination import PAGE_PARAMETERS, page_data, page_window, paginated
 from xinfang.api.schema import NO_BODY, STAFF_READ_ERRORS, STAFF_WRITE_ERRORS, error_responses
-from xinfang.cases.apis import validated
 from xinfang.cases.serializers import CaseLinkOut
 from xinfang.core.errors import ValidationFailed
 from xinfang.notifications.models import Notification

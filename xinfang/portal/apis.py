@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.api.actions import validated
 from xinfang.api.schema import error_responses
 from xinfang.cases import serializers as s
 from xinfang.cases import services
-from xinfang.cases.apis import validated
 from xinfang.cases.models import Case
 from xinfang.cases.selectors import case_find_by_query_code_hash
 from xinfang.core.errors import NotFound

@@ -29,10 +29,10 @@ from rest_framework.views import APIView
 
 from xinfang.accounts.models import Unit
 from xinfang.accounts.services import unit_create, unit_deactivate, unit_reactivate, unit_update
+from xinfang.api.actions import validated
 from xinfang.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import NO_BODY, STAFF_READ_ERRORS, STAFF_WRITE_ERRORS, error_responses
-from xinfang.cases.apis import validated
 from xinfang.cases.models import Category, CategoryStreetRoute
 from xinfang.cases.services.reference import category_create, category_street_routes_replace, category_update
 from xinfang.core.errors import NotFound, ValidationFailed

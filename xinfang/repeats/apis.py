@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xinfang.accounts.access import access_case
+from xinfang.api.actions import validated
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import error_responses
-from xinfang.cases.apis import validated
 from xinfang.core.audit import audit_record
 from xinfang.core.errors import ValidationFailed
 from xinfang.core.idnumber import InvalidIdNumber, id_number_validate, phone_normalize
