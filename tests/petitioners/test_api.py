@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.api.builders import assert_error
 from tests.conftest import VALID_ID
 from xinfang.petitioners.models import CaseLink
 
@@ -27,7 +28,8 @@ def test_repeat_figures_api(world, api):
     assert {r["code"]: r["rate"] for r in body["by_street"]} == {"MH-JCL": 0.25, "MH-XZ": 1.0}
     assert body["top_petitioners"][0]["name"] == "张三" and body["top_petitioners"][0]["repeats"] == 2
     assert api("handler").get(url, {"start": "2026-10-01", "end": "2026-10-31"}).json()["total"] == 3
-    assert api("officer").get(url, {"start": "nope"}).status_code == 400
+    bad = api("officer").get(url, {"start": "nope"})
+    assert "start" in assert_error(bad, 400, "start")["message"]
     assert api("officer").get(url, {"start": "2026-10-31", "end": "2026-10-01"}).status_code == 400
     assert api("officer").get(url).status_code == 200
     assert api("system_admin").get(url).status_code == 403

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 
 from xinfang.accounts.access import access_case, cases_visible_to
 from xinfang.api.actions import validated
+from xinfang.api.fields import date_param
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import error_responses
 from xinfang.core.audit import audit_record
@@ -61,14 +61,7 @@ class RepeatFiguresApi(_PetitionersApi):
     ], responses={200: s.RepeatFiguresOut, **error_responses(400, 401, 403)})
     def get(self, request: Request) -> Response:
         default = figures_default_period()
-        field = serializers.DateField()
-        period = {}
-        for name in ("start", "end"):
-            raw = request.query_params.get(name)
-            try:
-                period[name] = field.to_internal_value(raw) if raw is not None else default[name]
-            except serializers.ValidationError:
-                raise ValidationFailed(_("日期无效。"), errors={name: [_("日期无效。")]}) from None
+        period = {name: date_param(request.query_params, name) or default[name] for name in ("start", "end")}
         problem = figures_period_problem(period["start"], period["end"])
         if problem:
             raise ValidationFailed(problem, errors={"end": [problem]})
