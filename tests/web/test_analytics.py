@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -142,11 +142,34 @@ def test_top_petitioners_panel(login, wf, district):
 
 def test_hotspots_page(login, wf, district):
     _plant(wf, district)
-    response = login("officer").get("/analytics/hotspots/")
+    response = login("officer").get("/analytics/hotspots/", {"end": "2026-06-30"})
     assert response.status_code == 200
-    assert "上升最快的类别×街道" in response.content.decode()
+    html = response.content.decode()
+    assert "上升最快的类别×街道" in html
+    # The key phrases (seconds on a large district) are a panel loaded after the page, with a link without htmx.
+    assert 'hx-get="/analytics/hotspots/phrases/?end=2026-06-30&amp;scope="' in html
+    assert response.context["hot"].phrases == []
     assert login("officer").get("/analytics/hotspots/", {"end": "bad"}).status_code == 400
     assert login("handler").get("/analytics/hotspots/", {"scope": "district"}).status_code == 404
+
+
+def test_hotspot_phrases_panel(login, wf, district):
+    _plant(wf, district, n=8)
+    client = login("officer")
+    panel = client.get("/analytics/hotspots/phrases/", {"end": "2026-06-30"}, HTTP_HX_REQUEST="true")
+    assert panel.status_code == 200
+    assert panel.context["found"].sampled > 0
+    html = panel.content.decode()
+    assert "<html" not in html and "本期最近" in html
+    assert panel.context["found"].phrases
+    for phrase in panel.context["found"].phrases:  # every count links to the cases containing the phrase
+        assert f"q={quote_plus(phrase.text)}" in html.replace("&amp;", "&")
+    page = client.get("/analytics/hotspots/phrases/", {"end": "2026-06-30"})
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    bad = client.get("/analytics/hotspots/phrases/", {"end": "bad"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 400 and 'class="error"' in bad.content.decode()
+    assert login("handler").get("/analytics/hotspots/phrases/", {"scope": "district"}).status_code == 404
+    assert login("audit_admin").get("/analytics/hotspots/phrases/").status_code == 403
 
 
 def test_plotly_is_served_from_the_wheel():

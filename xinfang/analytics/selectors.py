@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -461,6 +461,18 @@ class Hotspot:
 
 
 @dataclass
+class HotspotPhrases:
+    """The key phrases of a period's petitions against the baseline's (``hotspot_phrases``)."""
+
+    end: date
+    window_start: date
+    baseline_start: date
+    scope: Scope
+    phrases: list[maths.Phrase] = field(default_factory=list)
+    sampled: int = 0
+
+
+@dataclass
 class Hotspots:
     end: date
     window_start: date
@@ -473,16 +485,42 @@ class Hotspots:
     sampled: int = 0
 
 
-def hotspots(*, user: Any, end: date, scope: Scope, window_days: int = WINDOW_DAYS,
-             baseline_days: int = BASELINE_DAYS, phrases: bool = True) -> Hotspots:
-    """The category × street cells rising fastest in the ``window_days`` up to ``end`` against their own
-    rate over the ``baseline_days`` before, and the key phrases of the window's petitions against the
-    baseline's — over the cases ``user`` may see in ``scope`` (live, two grouped queries)."""
+def _hotspot_periods(*, user: Any, end: date, scope: Scope, window_days: int, baseline_days: int
+                     ) -> tuple[date, date, QuerySet[Case], QuerySet[Case]]:
+    """(window start, baseline start, the window's cases, the baseline's cases) that ``user`` may see."""
     window_start = end - timedelta(days=window_days - 1)
     baseline_start = window_start - timedelta(days=baseline_days)
     visible = cases_visible_to(user).filter(scope.cases_q())
     window = visible.filter(received_at__gte=day_start(window_start), received_at__lt=day_start(end + timedelta(1)))
     baseline = visible.filter(received_at__gte=day_start(baseline_start), received_at__lt=day_start(window_start))
+    return window_start, baseline_start, window, baseline
+
+
+def hotspot_phrases(*, user: Any, end: date, scope: Scope, window_days: int = WINDOW_DAYS,
+                    baseline_days: int = BASELINE_DAYS) -> HotspotPhrases:
+    """The key phrases of the latest ``PHRASE_SAMPLE`` petitions of the ``window_days`` up to ``end``
+    against the latest of the ``baseline_days`` before, over the cases ``user`` may see in ``scope``: two
+    queries, and the segmentation of up to 2 × ``PHRASE_SAMPLE`` texts (cached per process:
+    ``xinfang.analytics.hotspots.segment``) — the slow part of the hotspots, so the page loads it as a
+    panel of its own after the cells (docs/analytics.md)."""
+    window_start, baseline_start, window, baseline = _hotspot_periods(
+        user=user, end=end, scope=scope, window_days=window_days, baseline_days=baseline_days)
+    current = [maths.segment(f"{t} {c}") for t, c in
+               window.order_by("-received_at").values_list("title", "content")[:PHRASE_SAMPLE]]
+    before = [maths.segment(f"{t} {c}") for t, c in
+              baseline.order_by("-received_at").values_list("title", "content")[:PHRASE_SAMPLE]]
+    return HotspotPhrases(end=end, window_start=window_start, baseline_start=baseline_start, scope=scope,
+                          phrases=maths.key_phrases(current, before), sampled=len(current))
+
+
+def hotspots(*, user: Any, end: date, scope: Scope, window_days: int = WINDOW_DAYS,
+             baseline_days: int = BASELINE_DAYS, phrases: bool = True) -> Hotspots:
+    """The category × street cells rising fastest in the ``window_days`` up to ``end`` against their own
+    rate over the ``baseline_days`` before (two grouped queries) and, unless ``phrases`` is false, the key
+    phrases of the window's petitions against the baseline's (``hotspot_phrases``) — over the cases
+    ``user`` may see in ``scope``, live."""
+    window_start, baseline_start, window, baseline = _hotspot_periods(
+        user=user, end=end, scope=scope, window_days=window_days, baseline_days=baseline_days)
     result = Hotspots(end=end, window_start=window_start, baseline_start=baseline_start, scope=scope)
     cells: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for index, qs in ((0, window), (1, baseline)):
@@ -505,15 +543,13 @@ def hotspots(*, user: Any, end: date, scope: Scope, window_days: int = WINDOW_DA
                                     street=Row(key=str(street.pk), code=street.code, name=street.name,
                                                count=test.count), test=test, link=link))
     if phrases:
-        current = [maths.segment(f"{t} {c}") for t, c in
-                   window.order_by("-received_at").values_list("title", "content")[:PHRASE_SAMPLE]]
-        before = [maths.segment(f"{t} {c}") for t, c in
-                  baseline.order_by("-received_at").values_list("title", "content")[:PHRASE_SAMPLE]]
-        result.sampled = len(current)
-        result.phrases = maths.key_phrases(current, before)
+        found_phrases = hotspot_phrases(user=user, end=end, scope=scope, window_days=window_days,
+                                        baseline_days=baseline_days)
+        result.sampled = found_phrases.sampled
+        result.phrases = found_phrases.phrases
     return result
 
 
-def phrase_link(phrase: str, hot: Hotspots) -> str:
+def phrase_link(phrase: str, hot: Hotspots | HotspotPhrases) -> str:
     return cases_link({"received_from": hot.window_start.isoformat(), "received_to": hot.end.isoformat(),
                        "q": phrase, **hot.scope.list_params()})

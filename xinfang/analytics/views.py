@@ -21,6 +21,7 @@ from xinfang.analytics.selectors import (
     Overview,
     Row,
     TrendPoint,
+    hotspot_phrases,
     hotspots,
     overview,
     period_default,
@@ -89,26 +90,51 @@ def top_petitioners(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"figures": figures, "form": form})
 
 
+def _hotspots_form(request: HttpRequest) -> HotspotsForm:
+    params = request.GET.copy()
+    params.setdefault("end", timezone.localdate().isoformat())
+    return HotspotsForm(params, user=request.user)
+
+
 @staff_page(VIEW_ANALYTICS)
 @require_GET
 def hotspots_page(request: HttpRequest) -> HttpResponse:
-    """Category × street cells rising against their own baseline, and the key phrases of the period."""
-    params = request.GET.copy()
-    params.setdefault("end", timezone.localdate().isoformat())
-    form = HotspotsForm(params, user=request.user)
+    """Category × street cells rising against their own baseline; the key phrases of the period come after
+    the page, as an htmx panel (``hotspot_phrases_panel``): they take seconds on a large district."""
+    form = _hotspots_form(request)
     if not form.is_valid():
         return render(request, "analytics/hotspots.html", {"form": form, "hot": None}, status=400)
     scope = scope_resolve(user=request.user, value=form.cleaned_data["scope"])
-    hot = hotspots(user=request.user, end=form.cleaned_data["end"], scope=scope)
-    phrases = [{"phrase": p, "link": phrase_link(p.text, hot)} for p in hot.phrases]
+    hot = hotspots(user=request.user, end=form.cleaned_data["end"], scope=scope, phrases=False)
     return render(request, "analytics/hotspots.html", {
-        "form": form, "hot": hot, "phrases": phrases,
-        "baseline_end": hot.window_start - timedelta(days=1),
+        "form": form, "hot": hot, "baseline_end": hot.window_start - timedelta(days=1),
+        "phrases_query": urlencode({"end": hot.end.isoformat(), "scope": form.cleaned_data["scope"] or ""}),
+    })
+
+
+@staff_page(VIEW_ANALYTICS)
+@require_GET
+def hotspot_phrases_panel(request: HttpRequest) -> HttpResponse:
+    """The key phrases of the hotspots' period: the panel the hotspots page loads (htmx), or a small page
+    of its own without htmx."""
+    form = _hotspots_form(request)
+    htmx = bool(request.headers.get("HX-Request"))
+    if not form.is_valid():
+        template = "analytics/_hotspot_phrases.html" if htmx else "analytics/hotspot_phrases.html"
+        return render(request, template, {"form": form, "found": None}, status=400)
+    scope = scope_resolve(user=request.user, value=form.cleaned_data["scope"])
+    found = hotspot_phrases(user=request.user, end=form.cleaned_data["end"], scope=scope)
+    template = "analytics/_hotspot_phrases.html" if htmx else "analytics/hotspot_phrases.html"
+    return render(request, template, {
+        "form": form, "found": found, "phrases": [{"phrase": p, "link": phrase_link(p.text, found)}
+                                                  for p in found.phrases],
+        "baseline_end": found.window_start - timedelta(days=1),
     })
 
 
 urlpatterns: list[URLPattern] = [
     path("", overview_page, name="overview"),
     path("hotspots/", hotspots_page, name="hotspots"),
+    path("hotspots/phrases/", hotspot_phrases_panel, name="hotspot_phrases"),
     path("top-petitioners/", top_petitioners, name="top_petitioners"),
 ]
