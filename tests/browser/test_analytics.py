@@ -39,3 +39,15 @@ def test_the_overview_draws_its_charts_and_opens_the_cases(page: Any, wf, distri
     page.locator(".analytics-kpis a.kpi-value").first.click()
     page.wait_for_url("**/cases/list/**")
     expect(page.locator("body")).to_contain_text("2026-06-04")
+
+
+def test_the_hotspots_page_loads_its_key_phrases_after_the_cells(page: Any, wf, district):  # noqa: F811 - wf
+    for i in range(8):
+        wf.register(f"2026-06-{i + 10:02d} 09:00", id_number="", phone=f"1390000020{i}")
+    sign_in(page, "officer")
+    page.goto(f"{page.base}/analytics/hotspots/")
+    expect(page.locator("h1")).to_have_text("热点分析")
+    panel = page.locator("#h-phrases + div")
+    expect(panel.locator("table caption")).to_have_text("关键词")  # the htmx panel replaced its placeholder
+    expect(panel.locator("tbody td.num a").first).to_be_visible()
+    screenshot(page, "analytics-hotspots", full_page=True)
