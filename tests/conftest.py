@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -114,6 +115,18 @@ def personas(district):
         "security_admin": _user("secadmin", User.Role.SECURITY_ADMIN, None),
         "audit_admin": _user("auditadmin", User.Role.AUDIT_ADMIN, None),
     }
+
+
+@pytest.fixture
+def login(personas):
+    """``login("officer")`` is a fresh Django test client signed in (session) as that persona."""
+
+    def make(name: str) -> Client:
+        client = Client()
+        client.force_login(personas[name])
+        return client
+
+    return make
 
 
 @pytest.fixture

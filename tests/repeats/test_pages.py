@@ -3,7 +3,6 @@ case page's similar cases (404 outside the caller's scope), and the clusters pag
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
@@ -17,16 +16,6 @@ from xinfang.core.models import AuditEntry
 PANEL = "/repeats/intake/"
 CLUSTERS = "/repeats/clusters/"
 PHONE = "13812345678"
-
-
-@pytest.fixture
-def login(personas):
-    def make(name: str) -> Client:
-        client = Client()
-        client.force_login(personas[name])
-        return client
-
-    return make
 
 
 def intake_form(**fields: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from tests.conftest import VALID_ID, at
 from xinfang.cases import services
@@ -55,15 +54,5 @@ class Cases:
 @pytest.fixture
 def cases(personas, district, categories) -> Cases:
     return Cases(personas=personas, district=district, categories=categories)
-
-
-@pytest.fixture
-def login(personas):
-    def make(name: str) -> Client:
-        client = Client()
-        client.force_login(personas[name])
-        return client
-
-    return make
 
 
