@@ -118,13 +118,12 @@ def hotspot_phrases_panel(request: HttpRequest) -> HttpResponse:
     """The key phrases of the hotspots' period: the panel the hotspots page loads (htmx), or a small page
     of its own without htmx."""
     form = _hotspots_form(request)
-    htmx = bool(request.headers.get("HX-Request"))
+    template = "analytics/_hotspot_phrases.html" if request.headers.get("HX-Request") else \
+        "analytics/hotspot_phrases.html"
     if not form.is_valid():
-        template = "analytics/_hotspot_phrases.html" if htmx else "analytics/hotspot_phrases.html"
         return render(request, template, {"form": form, "found": None}, status=400)
     scope = scope_resolve(user=request.user, value=form.cleaned_data["scope"])
     found = hotspot_phrases(user=request.user, end=form.cleaned_data["end"], scope=scope)
-    template = "analytics/_hotspot_phrases.html" if htmx else "analytics/hotspot_phrases.html"
     return render(request, template, {
         "form": form, "found": found, "phrases": [{"phrase": p, "link": phrase_link(p.text, found)}
                                                   for p in found.phrases],
