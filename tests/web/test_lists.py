@@ -209,7 +209,7 @@ def catalogue(flow, district):
                                       phone="13900001111")
     made["suggestion"], _ = flow.register(title="建议增设公交线路", matter_type=Case.MatterType.SUGGESTION,
                                           name="王五", id_number=VALID_ID_3, phone="13900002222")
-    made["routed"], _ = flow.case_at("routed", title="噪声扰民", name="赵六", id_number="", phone="13900003333")
+    made["routed"], _ = flow.case_at("routed", title="楼下KTV噪声扰民", name="赵六", id_number="", phone="13900003333")
     Case.objects.filter(pk=made["suggestion"].pk).update(channel=Case.Channel.VISIT, street=district["street2"],
                                                          received_at=at("2026-09-01 09:00"))
     made["late"], _ = flow.case_at("accepted", title="违章搭建", name="钱七", id_number="", phone="13900004444")
@@ -224,6 +224,8 @@ def catalogue(flow, district):
     ({"name": "李"}, set()),  # full names only
     ({"q": "公交"}, {"suggestion"}),
     ({"q": "物业一直不处理"}, {"base", "labour", "suggestion", "routed", "late"}),  # content too
+    ({"q": "ktv"}, {"routed"}),  # letters in any case (a Chinese term takes the plain LIKE: no case)
+    ({"q": "Ktv噪声"}, {"routed"}),
     ({"category": "LDSB"}, {"labour"}),
     ({"street": "MH-XZ"}, {"suggestion"}),
     ({"unit": "MH-FGJ"}, {"routed", "late"}),
