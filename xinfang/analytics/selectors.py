@@ -461,28 +461,33 @@ class Hotspot:
 
 
 @dataclass
-class HotspotPhrases:
-    """The key phrases of a period's petitions against the baseline's (``hotspot_phrases``)."""
+class HotspotPeriod:
+    """The current window (``window_start`` to ``end``) and the baseline before it, in ``scope``."""
 
     end: date
     window_start: date
     baseline_start: date
     scope: Scope
+
+    @property
+    def baseline_end(self) -> date:
+        return self.window_start - timedelta(days=1)
+
+
+@dataclass
+class HotspotPhrases(HotspotPeriod):
+    """The key phrases of a period's petitions against the baseline's (``hotspot_phrases``)."""
+
     phrases: list[maths.Phrase] = field(default_factory=list)
     sampled: int = 0
 
 
 @dataclass
-class Hotspots:
-    end: date
-    window_start: date
-    baseline_start: date
-    scope: Scope
+class Hotspots(HotspotPeriod):
     cells: list[Hotspot] = field(default_factory=list)
     phrases: list[maths.Phrase] = field(default_factory=list)
     window_cases: int = 0
     baseline_cases: int = 0
-    sampled: int = 0
 
 
 def _hotspot_periods(*, user: Any, end: date, scope: Scope, window_days: int, baseline_days: int
@@ -543,13 +548,11 @@ def hotspots(*, user: Any, end: date, scope: Scope, window_days: int = WINDOW_DA
                                     street=Row(key=str(street.pk), code=street.code, name=street.name,
                                                count=test.count), test=test, link=link))
     if phrases:
-        found_phrases = hotspot_phrases(user=user, end=end, scope=scope, window_days=window_days,
-                                        baseline_days=baseline_days)
-        result.sampled = found_phrases.sampled
-        result.phrases = found_phrases.phrases
+        result.phrases = hotspot_phrases(user=user, end=end, scope=scope, window_days=window_days,
+                                         baseline_days=baseline_days).phrases
     return result
 
 
-def phrase_link(phrase: str, hot: Hotspots | HotspotPhrases) -> str:
+def phrase_link(phrase: str, hot: HotspotPeriod) -> str:
     return cases_link({"received_from": hot.window_start.isoformat(), "received_to": hot.end.isoformat(),
                        "q": phrase, **hot.scope.list_params()})

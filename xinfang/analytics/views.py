@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -107,7 +106,7 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     scope = scope_resolve(user=request.user, value=form.cleaned_data["scope"])
     hot = hotspots(user=request.user, end=form.cleaned_data["end"], scope=scope, phrases=False)
     return render(request, "analytics/hotspots.html", {
-        "form": form, "hot": hot, "baseline_end": hot.window_start - timedelta(days=1),
+        "form": form, "hot": hot,
         "phrases_query": urlencode({"end": hot.end.isoformat(), "scope": form.cleaned_data["scope"] or ""}),
     })
 
@@ -127,7 +126,6 @@ def hotspot_phrases_panel(request: HttpRequest) -> HttpResponse:
     return render(request, template, {
         "form": form, "found": found, "phrases": [{"phrase": p, "link": phrase_link(p.text, found)}
                                                   for p in found.phrases],
-        "baseline_end": found.window_start - timedelta(days=1),
     })
 
 

@@ -8,13 +8,15 @@ chose is recorded by ``xinfang.nlp.services.suggestion_record``.
 from __future__ import annotations
 
 import logging
+import operator
 import threading
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import CharField, Count, F, Value
+from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -269,36 +271,52 @@ def routing_history(*, category: Category, street: Unit | None) -> RoutingHistor
     """Confirmed routings (the unit accepted the case) and objections (退回) of earlier cases of this
     category and street, per unit: one query (two counts in a UNION ALL), plus one for the units' codes
     when there were objections; no case content."""
-    return _routing_history(category=category, street=street)
+    pair = (category.pk, street.pk if street is not None else None)
+    return _routing_histories({pair}).get(pair, RoutingHistory())
 
 
-def _routing_history(*, category: Category, street: Unit | None) -> RoutingHistory:
-    # The case page shows this with every route form (its query count is pinned: tests/web/test_case_page.py),
-    # so both counts come in one statement: the confirmed routings per handling unit, and the objections per
-    # objecting unit — whose code is in the event's data (cases/services/handling.py ``case_object``).
-    accepted_rows = (Case.objects.filter(category=category, street=street, accepted_at__isnull=False,
-                                         handling_unit__isnull=False).order_by()
-                     .annotate(h_kind=Value("accepted", output_field=CharField()),
-                               h_key=Cast("handling_unit", output_field=CharField()))
-                     .values_list("h_kind", "h_key").annotate(h_n=Count("id")))
+def _routing_histories(pairs: set[tuple[int, int | None]]) -> dict[tuple[int, int | None], RoutingHistory]:
+    """``routing_history`` of each (category id, street id or None) of ``pairs`` at once — pairs without
+    history are left out. The case page shows this with every route form and the bulk review for all its
+    cases (query counts pinned: tests/web/test_case_page.py, test_bulk_route_suggestions.py), so both counts
+    come in one statement: the confirmed routings per handling unit, and the objections per objecting unit —
+    whose code is in the event's data (cases/services/handling.py ``case_object``); one more for the units
+    of those codes."""
+    if not pairs:
+        return {}
+
+    def of_pairs(prefix: str) -> Q:  # street_id=None is IS NULL
+        return reduce(operator.or_, (Q(**{f"{prefix}category_id": category_id, f"{prefix}street_id": street_id})
+                                     for category_id, street_id in pairs))
+
+    accepted_rows = (Case.objects.filter(of_pairs(""), accepted_at__isnull=False, handling_unit__isnull=False)
+                     .order_by()
+                     .annotate(h_kind=Value("accepted", output_field=CharField()), h_category=F("category_id"),
+                               h_street=F("street_id"), h_key=Cast("handling_unit", output_field=CharField()))
+                     .values_list("h_kind", "h_category", "h_street", "h_key").annotate(h_n=Count("id")))
     # An objection by an actor without a unit stores {"unit": null}: no unit to count against (SQLite's KT
     # would read that as the text "null").
-    objected_rows = (CaseEvent.objects.filter(action="objected", case__category=category, case__street=street)
+    objected_rows = (CaseEvent.objects.filter(of_pairs("case__"), action="objected")
                      .exclude(data__unit=None).order_by()
-                     .annotate(h_kind=Value("objected", output_field=CharField()), h_key=KT("data__unit"))
-                     .values_list("h_kind", "h_key").annotate(h_n=Count("id")))
-    accepted: dict[int, int] = {}
-    codes: dict[str, int] = {}
-    for kind, key, n in accepted_rows.union(objected_rows, all=True):
+                     .annotate(h_kind=Value("objected", output_field=CharField()),
+                               h_category=F("case__category_id"), h_street=F("case__street_id"),
+                               h_key=KT("data__unit"))
+                     .values_list("h_kind", "h_category", "h_street", "h_key").annotate(h_n=Count("id")))
+    accepted: dict[tuple[int, int | None], dict[int, int]] = {}
+    codes: dict[tuple[int, int | None], dict[str, int]] = {}
+    for kind, category_id, street_id, key, n in accepted_rows.union(objected_rows, all=True):
+        if not key:
+            continue
         if kind == "accepted":
-            accepted[int(key)] = n
-        elif key:
-            codes[key] = n
-    objected: dict[int, int] = {}
-    if codes:
-        for pk, code in Unit.objects.filter(code__in=list(codes)).values_list("pk", "code"):
-            objected[pk] = codes[code]
-    return RoutingHistory(accepted=accepted, objected=objected)
+            accepted.setdefault((category_id, street_id), {})[int(key)] = n
+        else:
+            codes.setdefault((category_id, street_id), {})[key] = n
+    all_codes = {code for counter in codes.values() for code in counter}
+    by_code = dict(Unit.objects.filter(code__in=all_codes).values_list("code", "pk")) if all_codes else {}
+    return {pair: RoutingHistory(accepted=accepted.get(pair, {}),
+                                 objected={by_code[code]: n for code, n in codes.get(pair, {}).items()
+                                           if code in by_code})
+            for pair in accepted.keys() | codes.keys()}
 
 
 def unit_choices(*, category: Category, street: Unit | None) -> list[UnitChoice]:
@@ -380,37 +398,12 @@ def cases_route_suggest(cases: list[Case]) -> dict[int, CaseRouteSuggestion]:
     category_ids = {category_id for category_id, _street in pairs}
     street_ids = {street_id for _category, street_id in pairs if street_id is not None}
     routes: dict[tuple[int, int], int] = {}
-    accepted: dict[tuple[int, int | None], dict[int, int]] = {}
-    objected: dict[tuple[int, int | None], dict[int, int]] = {}
     if pairs:
         for route_category, route_street, route_unit in CategoryStreetRoute.objects.filter(
                 category_id__in=category_ids, street_id__in=street_ids).values_list("category_id", "street_id",
                                                                                    "unit_id"):
             routes.setdefault((route_category, route_street), route_unit)
-        # Both counts in one statement, as for one case (``_routing_history``), per (category, street).
-        accepted_rows = (Case.objects.filter(category_id__in=category_ids, accepted_at__isnull=False,
-                                             handling_unit__isnull=False).order_by()
-                         .annotate(h_kind=Value("accepted", output_field=CharField()), h_category=F("category_id"),
-                                   h_street=F("street_id"), h_key=Cast("handling_unit", output_field=CharField()))
-                         .values_list("h_kind", "h_category", "h_street", "h_key").annotate(h_n=Count("id")))
-        objected_rows = (CaseEvent.objects.filter(action="objected", case__category_id__in=category_ids)
-                         .exclude(data__unit=None).order_by()
-                         .annotate(h_kind=Value("objected", output_field=CharField()),
-                                   h_category=F("case__category_id"), h_street=F("case__street_id"),
-                                   h_key=KT("data__unit"))
-                         .values_list("h_kind", "h_category", "h_street", "h_key").annotate(h_n=Count("id")))
-        codes: dict[tuple[int, int | None], dict[str, int]] = {}
-        for kind, category_id, street_id, key, n in accepted_rows.union(objected_rows, all=True):
-            if (category_id, street_id) not in pairs or not key:
-                continue
-            if kind == "accepted":
-                accepted.setdefault((category_id, street_id), {})[int(key)] = n
-            else:
-                codes.setdefault((category_id, street_id), {})[key] = n
-        all_codes = {code for counter in codes.values() for code in counter}
-        by_code = dict(Unit.objects.filter(code__in=all_codes).values_list("code", "pk")) if all_codes else {}
-        for pair, counter in codes.items():
-            objected[pair] = {by_code[code]: n for code, n in counter.items() if code in by_code}
+    histories = _routing_histories(pairs)
     categories_by_id = {category.pk: category for category, _suggested in chosen.values() if category is not None}
     choices: dict[tuple[int, int | None], list[UnitChoice]] = {}
     for pair in pairs:
@@ -421,7 +414,7 @@ def cases_route_suggest(cases: list[Case]) -> dict[int, CaseRouteSuggestion]:
             table_unit, table_source = categories_by_id[pair[0]].default_unit_id, "default"
         choices[pair] = unit_candidates(
             table_unit_id=table_unit, table_source=table_source,
-            history=RoutingHistory(accepted=accepted.get(pair, {}), objected=objected.get(pair, {})))
+            history=histories.get(pair, RoutingHistory()))
     units = Unit.objects.in_bulk({c.unit_id for cs in choices.values() for c in cs})
     accused: dict[int, set[int]] = {}
     for case_id, unit_id in CaseAccused.objects.filter(case_id__in=[case.pk for case in cases],
