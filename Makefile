@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes per database run (pytest-xdist): `auto` is one per core, at most 4 (each PostgreSQL worker
+# migrates a test database of its own); `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxprocesses=4
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: help venv demo serve test test-sqlite test-postgres lint bench lock clean
@@ -47,12 +51,12 @@ test: venv
 
 test-sqlite: venv
 	@echo "== suite on SQLite"
-	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-postgres: venv
 	@if $(BIN)/python scripts/wait_for_postgres.py "$(PG_URL)"; then \
 		echo "== suite on PostgreSQL"; \
-		DATABASE_URL="$(PG_URL)" XINFANG_TEST_DB=postgres $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		DATABASE_URL="$(PG_URL)" XINFANG_TEST_DB=postgres $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL is not reachable at $(PG_URL) and CI=true: failing." >&2; exit 1; \
 	else \

@@ -54,19 +54,27 @@ def unit_create(*, code: str, name: str, kind: str, parent: Unit | None = None, 
     return unit
 
 
-def user_set_role(*, user: User, role: str, unit: Unit | None, actor: Any = None) -> User:
-    """Give ``user`` exactly one role (and its group); unit roles need a unit."""
+def _role_check(role: str, unit: Unit | None) -> None:
     if role not in User.Role.values:
         raise ValidationFailed(_("未知的角色：%(role)s") % {"role": role}, errors={"role": [_("未知的角色。")]})
     if role in UNIT_ROLES and unit is None:
         raise ValidationFailed(_("承办单位角色必须指定所属单位。"), errors={"unit": [_("必须指定所属单位。")]})
+
+
+def _role_fields(user: User, role: str, unit: Unit | None) -> None:
+    user.role = role
+    user.unit = unit
+    # 三员 and everyone else: never a superuser; staff flag only gates the Django admin, unused here.
+    user.is_superuser = False
+    user.is_staff = role in ADMIN_ROLES
+
+
+def user_set_role(*, user: User, role: str, unit: Unit | None, actor: Any = None) -> User:
+    """Give ``user`` exactly one role (and its group); unit roles need a unit."""
+    _role_check(role, unit)
     with transaction.atomic():
         old = user.role
-        user.role = role
-        user.unit = unit
-        # 三员 and everyone else: never a superuser; staff flag only gates the Django admin, unused here.
-        user.is_superuser = False
-        user.is_staff = role in ADMIN_ROLES
+        _role_fields(user, role, unit)
         user.save(update_fields=["role", "unit", "is_superuser", "is_staff"])
         user.groups.set([Group.objects.get(name=f"role:{role}")])
         # ModelBackend caches permissions on the instance: without this the user handed back would still
@@ -80,16 +88,22 @@ def user_set_role(*, user: User, role: str, unit: Unit | None, actor: Any = None
 
 def user_create(*, username: str, role: str, unit: Unit | None = None, password: str | None = None,
                 full_name: str = "", actor: Any = None) -> User:
+    """Create a user holding ``role`` (and its group). Written with its role in one INSERT, audited as a
+    role change from none and a creation, like a role given afterwards."""
+    _role_check(role, unit)
     if User.objects.filter(username=username).exists():
         raise ValidationFailed(_("用户名已存在。"), errors={"username": [_("用户名已存在。")]})
     with transaction.atomic():
         user = User(username=username, full_name=full_name)
+        _role_fields(user, role, unit)
         if password:
             user.set_password(password)
         else:
             user.set_unusable_password()
         user.save()
-        user_set_role(user=user, role=role, unit=unit, actor=actor)
+        user.groups.add(Group.objects.get(name=f"role:{role}"))
+        audit_record(actor=actor, action="user.role_change", obj=user,
+                     detail={"from": "", "to": role, "unit": unit.code if unit else None})
         audit_record(actor=actor, action="user.create", obj=user, detail={"role": role})
     return user
 
