@@ -20,6 +20,12 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # The product default: Chinese first (tests that check the English switch ask for it).
 LANGUAGE_CODE = "zh-hans"
 
+# An in-memory SQLite database stays in memory under pytest-xdist: pytest-django names a worker's test
+# database test_<NAME>_gw<N>, which for our own SQLite backend (not Django's, so its ":memory:" check
+# misses it) was a file "test_:memory:_gw0" in the working directory.
+if DATABASES["default"]["NAME"] == ":memory:":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
+
 # Several test runs against one PostgreSQL server at once (developers, CI) need their own database.
 if os.environ.get("XINFANG_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["XINFANG_TEST_DB_NAME"]}  # noqa: F405

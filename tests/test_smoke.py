@@ -37,3 +37,17 @@ def test_lifecycle_smoke(api, categories, district):
     assert r.json()["status"] == "closed"
     r = api("other_handler").get(f"/api/v1/cases/{case_id}/")
     assert r.status_code == 404
+
+
+
+def test_an_in_memory_sqlite_suite_stays_in_memory_in_every_worker(db):
+    """`make test` runs SQLite with DATABASE_URL=sqlite:///:memory: in several processes (pytest-xdist): each
+    worker's test database must be in memory too, not a file named after ":memory:" in the working tree."""
+    import os
+
+    from django.db import connection
+
+    if os.environ.get("DATABASE_URL", "sqlite:///:memory:") != "sqlite:///:memory:":
+        return  # the PostgreSQL run, or a file database chosen on purpose
+    assert connection.vendor == "sqlite"
+    assert connection.is_in_memory_db(), connection.settings_dict["NAME"]
