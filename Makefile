@@ -13,6 +13,8 @@ PORT ?= 8000
 # migrates a test database of its own); `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxprocesses=4
+# The ten slowest tests close each run's log (where the suite's time goes, run after run).
+PYTEST_ARGS ?= --durations=10
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: help venv demo serve test test-sqlite test-postgres lint bench lock clean
