@@ -39,15 +39,15 @@ def test_lifecycle_smoke(api, categories, district):
     assert r.status_code == 404
 
 
-
 def test_an_in_memory_sqlite_suite_stays_in_memory_in_every_worker(db):
     """`make test` runs SQLite with DATABASE_URL=sqlite:///:memory: in several processes (pytest-xdist): each
     worker's test database must be in memory too, not a file named after ":memory:" in the working tree."""
     import os
 
+    import pytest
     from django.db import connection
 
     if os.environ.get("DATABASE_URL", "sqlite:///:memory:") != "sqlite:///:memory:":
-        return  # the PostgreSQL run, or a file database chosen on purpose
+        pytest.skip("the suite runs on PostgreSQL or on a SQLite file chosen on purpose")
     assert connection.vendor == "sqlite"
     assert connection.is_in_memory_db(), connection.settings_dict["NAME"]

@@ -14,6 +14,10 @@ from xinfang.core.audit import audit_record
 from xinfang.core.errors import ValidationFailed
 
 
+def _role_group_name(role: str) -> str:
+    return f"role:{role}"
+
+
 def roles_sync() -> bool:
     """Create one group per role with exactly the permissions of ``ROLE_PERMISSIONS``.
 
@@ -30,7 +34,7 @@ def roles_sync() -> bool:
                 return False
             wanted[role].append(perm)
     for role, perms in wanted.items():
-        group, _created = Group.objects.get_or_create(name=f"role:{role}")
+        group, _created = Group.objects.get_or_create(name=_role_group_name(role))
         group.permissions.set(perms)
     return True
 
@@ -69,6 +73,11 @@ def _role_fields(user: User, role: str, unit: Unit | None) -> None:
     user.is_staff = role in ADMIN_ROLES
 
 
+def _role_change_audit(*, actor: Any, user: User, old: str, role: str, unit: Unit | None) -> None:
+    audit_record(actor=actor, action="user.role_change", obj=user,
+                 detail={"from": old, "to": role, "unit": unit.code if unit else None})
+
+
 def user_set_role(*, user: User, role: str, unit: Unit | None, actor: Any = None) -> User:
     """Give ``user`` exactly one role (and its group); unit roles need a unit."""
     _role_check(role, unit)
@@ -76,13 +85,12 @@ def user_set_role(*, user: User, role: str, unit: Unit | None, actor: Any = None
         old = user.role
         _role_fields(user, role, unit)
         user.save(update_fields=["role", "unit", "is_superuser", "is_staff"])
-        user.groups.set([Group.objects.get(name=f"role:{role}")])
+        user.groups.set([Group.objects.get(name=_role_group_name(role))])
         # ModelBackend caches permissions on the instance: without this the user handed back would still
         # answer has_perm() for the role it no longer holds (tests/accounts/test_roles.py).
         for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
             user.__dict__.pop(cache, None)
-        audit_record(actor=actor, action="user.role_change", obj=user,
-                     detail={"from": old, "to": role, "unit": unit.code if unit else None})
+        _role_change_audit(actor=actor, user=user, old=old, role=role, unit=unit)
     return user
 
 
@@ -101,9 +109,8 @@ def user_create(*, username: str, role: str, unit: Unit | None = None, password:
         else:
             user.set_unusable_password()
         user.save()
-        user.groups.add(Group.objects.get(name=f"role:{role}"))
-        audit_record(actor=actor, action="user.role_change", obj=user,
-                     detail={"from": "", "to": role, "unit": unit.code if unit else None})
+        user.groups.add(Group.objects.get(name=_role_group_name(role)))
+        _role_change_audit(actor=actor, user=user, old="", role=role, unit=unit)
         audit_record(actor=actor, action="user.create", obj=user, detail={"role": role})
     return user
 
