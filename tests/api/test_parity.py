@@ -146,6 +146,19 @@ def test_dates_beyond_any_petition_are_refused_not_a_server_error(api, personas,
     assert response.status_code == 200 and next(iter(params)) in response.context["filterset"].errors
 
 
+def test_an_empty_date_is_no_filter_on_the_page_and_a_400_in_the_api(api, personas, catalogue):
+    """The page's form sends its empty date fields; an API client sending ``received_from=`` broke the
+    schema's ``format: date`` (found by the fuzzer) and is told so."""
+    assert_error(api("officer").get("/api/v1/cases/", {"received_from": ""}), 400, "received_from")
+    assert_error(api("officer").get("/api/v1/cases/", {"received_to": ""}), 400, "received_to")
+    assert_error(api("officer").get("/api/v1/cases/", {"received_from": "20260901"}), 400, "received_from")
+    page = Client()
+    page.force_login(personas["officer"])
+    response = page.get(reverse("cases:list"), {"received_from": "", "received_to": ""})
+    assert response.status_code == 200 and not response.context["filterset"].errors
+    assert response.context["page"].paginator.count == len(_api_numbers(api("officer"), {})) > 0
+
+
 # -- the search by a full ID or phone number -----------------------------------------------------------
 
 def test_person_search_gives_the_pages_filter(api, personas, catalogue):

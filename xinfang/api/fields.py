@@ -6,6 +6,7 @@ Below them, the readers of query parameters the list endpoints share (a date, a 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -46,16 +47,34 @@ class StrictBooleanField(serializers.BooleanField):
 # A query parameter is text; these read one the way its schema declares it, and answer a 400 that names
 # the parameter otherwise (a value outside the schema is refused, never silently ignored).
 
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def date_param(params: Any, name: str) -> date | None:
     """A date parameter (``format: date``, YYYY-MM-DD); None when absent."""
     raw = params.get(name)
     if raw is None:
         return None
     try:
+        # The full-date form only: Python (and so DRF's DateField) also reads 20261009 and 2026-W41-5.
+        if not (isinstance(raw, str) and _FULL_DATE.fullmatch(raw)):
+            raise serializers.ValidationError("not YYYY-MM-DD")
         return serializers.DateField().to_internal_value(raw)
     except serializers.ValidationError:
         message = _("参数 %(p)s 必须是 YYYY-MM-DD。") % {"p": name}
         raise ValidationFailed(message, errors={name: [message]}) from None
+
+
+def int_param(params: Any, name: str, *, minimum: int = 1) -> int | None:
+    """An integer parameter (``type: integer``), at least ``minimum``; None when absent."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    text = str(raw)
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+        message = _("参数 %(p)s 必须是不小于 %(m)d 的整数。") % {"p": name, "m": minimum}
+        raise ValidationFailed(message, errors={name: [message]})
+    return int(text)
 
 
 def flag_param(params: Any, name: str) -> bool:

@@ -44,11 +44,15 @@ class PageWindow:
 def page_window(params: Mapping[str, Any]) -> PageWindow:
     """``limit`` and ``offset`` of the query string: integers, the limit clamped to 1–200, a negative
     offset read as 0; anything else is a 400 (never a database error)."""
-    try:
-        limit = min(max(int(params.get("limit", DEFAULT_LIMIT)), 1), MAX_LIMIT)
-        offset = max(int(params.get("offset", 0)), 0)
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("limit 和 offset 必须是整数。")) from None
+    values: dict[str, int] = {}
+    for name, default in (("limit", DEFAULT_LIMIT), ("offset", 0)):
+        try:
+            values[name] = int(params.get(name, default))
+        except (TypeError, ValueError):
+            raise ValidationFailed(_("limit 和 offset 必须是整数。"),
+                                   errors={name: [_("必须是整数。")]}) from None
+    limit = min(max(values["limit"], 1), MAX_LIMIT)
+    offset = max(values["offset"], 0)
     if offset > MAX_ID - limit:
         raise ValidationFailed(_("offset 过大。"), errors={"offset": [_("offset 过大。")]})
     return PageWindow(limit=limit, offset=offset)

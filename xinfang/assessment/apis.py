@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xinfang.api.actions import validated
+from xinfang.api.fields import int_param
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import STAFF_READ_ERRORS, STAFF_WRITE_ERRORS, error_responses
 from xinfang.assessment import serializers as s
@@ -54,10 +55,10 @@ class AssessmentApi(_AssessmentApi):
     ], responses={200: s.AssessmentOut, **error_responses(400, *STAFF_READ_ERRORS, 404)})
     def get(self, request: Request) -> Response:
         year = year_parse(request.query_params.get("year"), allow_empty=False)
-        raw_unit = request.query_params.get("unit")
-        unit_id = None
-        if raw_unit not in (None, ""):
-            unit_id = assessment_unit_access(user=request.user, unit_id=raw_unit).pk
+        # ``?unit=`` (empty) or not an id is a 400, as the schema's integer says; an id the caller may not
+        # see is a 404.
+        raw_unit = int_param(request.query_params, "unit")
+        unit_id = None if raw_unit is None else assessment_unit_access(user=request.user, unit_id=raw_unit).pk
         return Response(s.assessment_data(assessment_scores(user=request.user, year=year, unit_id=unit_id)))
 
 

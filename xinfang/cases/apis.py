@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from xinfang.accounts.access import access_case, cases_visible_to
 from xinfang.accounts.models import Unit
 from xinfang.api.actions import ObjectActionApi, validated
+from xinfang.api.fields import date_param
 from xinfang.api.pagination import MAX_ID as PAGINATION_MAX_ID
 from xinfang.api.pagination import PAGE_PARAMETERS, page_data, page_window
 from xinfang.api.schema import error_responses
@@ -170,6 +171,10 @@ class CaseListCreateApi(APIView):
         params = request.query_params
         # The same filter as the staff list page, read the same way: a repeated ``status`` means any of
         # them (as comma-separated values do); other repeated parameters count with their last value.
+        # The dates as the schema declares them (``format: date``): ``?received_from=`` (empty) is a 400
+        # here, as everywhere in the API, where the page's form reads an empty field as no filter.
+        for name in ("received_from", "received_to"):
+            date_param(params, name)
         filterset = CaseFilterSet(params, queryset=cases_visible_to(request.user))
         if not filterset.is_valid():
             raise ValidationFailed(_("查询参数有误。"), errors=filterset.errors)
