@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from tests.api.builders import assert_error, check_each, db_counts, registration_body
 from xinfang.cases.models import Case
+from xinfang.core.models import AuditEntry
 
 
 @pytest.fixture
@@ -107,6 +108,42 @@ def test_bad_bodies_get_the_error_shape_and_change_nothing(api, endpoints):
     check_each(checks)
     assert db_counts() == before
     assert _statuses() == statuses
+
+
+def _wrong_type(value):
+    """A JSON value of another type than ``value``'s, that DRF's fields would still have converted (a number
+    for a string, digits for a number, a string for a flag)."""
+    if isinstance(value, bool):
+        return "true"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return 9.899684426778791e-303 if len(value) < 4 else 12345678
+    return "x"
+
+
+def test_each_field_of_another_json_type_is_a_400_naming_it_and_changes_nothing(api, endpoints):
+    """The fuzzer found ``{"reason": 9.9e-303}`` revealing an ID number (DRF's CharField read the number
+    as the text "9.899684426778791e-303", long enough for a reason) and an export's ``"street": 0``
+    accepted. Every field of every body, and a field inside a list of objects, given another JSON type."""
+    before, statuses = db_counts(), _statuses()
+    checks = {}
+
+    def refused(persona, url, body, field):
+        return lambda: assert_error(api(persona).post(url, body, format="json"), 400, field)
+
+    for name, (persona, url, valid) in endpoints.items():
+        for key, value in valid.items():
+            checks[f"{name} / {key}"] = refused(persona, url, {**valid, key: _wrong_type(value)}, key)
+    persona, url, valid = endpoints["register"]
+    person = {**valid["petitioners"][0], "name": 1234}
+    checks["register / petitioners.0.name"] = refused(persona, url, {**valid, "petitioners": [person]},
+                                                      "petitioners.0.name")
+    checks["register / petitioners.0"] = refused(persona, url, {**valid, "petitioners": ["张三"]}, "petitioners.0")
+    check_each(checks)
+    assert db_counts() == before
+    assert _statuses() == statuses
+    assert not AuditEntry.objects.filter(action="petitioner.reveal", result="ok").exists()
 
 
 def test_body_over_the_size_limit_is_400(api, endpoints, settings):

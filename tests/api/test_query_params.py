@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from django.http import QueryDict
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework import serializers
 
-from xinfang.api.fields import choice_param, date_param, flag_param, int_param
+from xinfang.api.fields import choice_param, date_param, flag_param, int_param, json_types_check
 from xinfang.core.errors import ValidationFailed
 
 
@@ -89,3 +90,54 @@ def test_an_empty_typed_query_parameter_is_a_400_naming_it(api, personas, path, 
         response = client.get(path, {name: ""})
     assert response.status_code == 400, (path, name, response.status_code, response.content[:300])
     assert name in response.json().get("errors", {}), response.json()
+
+
+# -- JSON bodies: the declared types exactly -------------------------------------------------------------
+
+class _Person(serializers.Serializer):
+    name = serializers.CharField()
+    age = serializers.IntegerField(required=False, allow_null=True)
+
+
+class _Body(serializers.Serializer):
+    reason = serializers.CharField()
+    days = serializers.IntegerField(required=False)
+    ratio = serializers.FloatField(required=False)
+    full = serializers.BooleanField(required=False)
+    mode = serializers.ChoiceField(choices=["transfer", "assign"], required=False)
+    level = serializers.ChoiceField(choices=[1, 2, 3], required=False)
+    day = serializers.DateField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+    people = _Person(many=True, required=False)
+    owner = _Person(required=False)
+    extra = serializers.JSONField(required=False)
+
+
+def _check(data):
+    return json_types_check(_Body().fields, data)
+
+
+def test_json_types_check_passes_the_declared_types():
+    assert _check({"reason": "核实身份", "days": 3, "ratio": 0.5, "full": False, "mode": "assign", "level": 2,
+                   "day": "2026-10-09", "tags": ["a"], "people": [{"name": "张三", "age": None}],
+                   "owner": {"name": "李四", "age": 40}, "extra": {"any": [1, "x"]}}) == {}
+    assert _check({"ratio": 2}) == {}  # an integer is a number
+    assert _check({}) == {}  # missing fields are the serializer's business
+    assert _check({"unknown": 12}) == {}
+
+
+def test_json_types_check_names_each_field_of_another_type():
+    errors = _check({"reason": 9.9e-303, "days": "3", "ratio": True, "full": "true", "mode": 1, "level": "2",
+                     "day": 20261009, "tags": "a", "people": {"name": "x"}, "owner": ["x"]})
+    assert set(errors) == {"reason", "days", "ratio", "full", "mode", "level", "day", "tags", "people", "owner"}
+    assert errors["reason"] == ["应为字符串。"] and errors["days"] == ["应为整数。"]
+    assert errors["full"] == ["应为 true 或 false。"] and errors["people"] == ["应为数组。"]
+    assert _check({"days": True}) == {"days": ["应为整数。"]}  # JSON true is not 1
+    assert _check({"reason": None}) == {"reason": ["不能为空（null）。"]}
+
+
+def test_json_types_check_follows_lists_and_nested_objects():
+    errors = _check({"tags": ["a", 1], "people": [{"name": "张三"}, {"name": 7, "age": "40"}, "李四"],
+                     "owner": {"name": False}})
+    assert errors == {"tags.1": ["应为字符串。"], "people.1.name": ["应为字符串。"], "people.1.age": ["应为整数。"],
+                      "people.2": ["应为对象。"], "owner.name": ["应为字符串。"]}

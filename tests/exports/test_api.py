@@ -71,6 +71,10 @@ def test_refusals_change_nothing(api, desk):
     assert_error(api("officer").post(URL, {"filter": {"received_from": "2026-10-10", "received_to": "2026-10-01"}},
                                      format="json"), 400, "filter.received_to")
     assert_error(api("officer").post(URL, {"filter": {"id_hash": "abc"}}, format="json"), 400, "filter.id_hash")
+    # Found by the fuzzer: codes given as numbers were read as text (DRF's CharField).
+    assert_error(api("officer").post(URL, {"filter": {"street": 0, "unit": 11}}, format="json"), 400,
+                 "filter.street", "filter.unit")
+    assert_error(api("officer").post(URL, {"full": "true", "reason": "核对身份信息"}, format="json"), 400, "full")
     assert_error(api("officer").post(URL, {"sort": "title"}, format="json"), 400, "sort")
     assert_error(api("officer").post(URL, ["csv"], format="json"), 400)
     assert_error(api("system_admin").post(URL, {}, format="json"), 403)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -17,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.api.fields import json_types_check
 from xinfang.api.schema import error_responses
 from xinfang.core.errors import ValidationFailed
 
@@ -31,6 +33,10 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
     if not isinstance(data, dict):
         raise ValidationFailed(_("请求内容必须是 JSON 对象。"))
     serializer = serializer_class(data=data)
+    if not isinstance(data, QueryDict):  # a JSON body: the declared types exactly (a form's are all text)
+        errors = json_types_check(serializer.fields, data)
+        if errors:
+            raise ValidationFailed(_("请求内容的类型与接口说明不符。"), errors=errors)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 

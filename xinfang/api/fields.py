@@ -1,8 +1,9 @@
 """Serializer fields that take exactly the JSON type the schema declares. DRF's own fields are lenient:
 ``CharField`` turns ``12`` into ``"12"``, ``IntegerField`` reads ``"12"``, ``BooleanField`` reads ``"yes"``
-— so a body the schema calls invalid was accepted (tests/api/test_fuzz.py, negative data). Used by the JSON
-bodies of the workbench and reference endpoints; multipart forms, where everything is text, keep DRF's.
-Below them, the readers of query parameters the list endpoints share (a date, a flag, a choice)."""
+— so a body the schema calls invalid was accepted (tests/api/test_fuzz.py, negative data). The fields below
+are used by some serializers; ``json_types_check`` (called by ``validated()`` for every JSON body) holds
+every serializer to its declared types; multipart forms, where everything is text, keep DRF's reading.
+Also here, the readers of query parameters the list endpoints share (a date, an integer, a flag, a choice)."""
 
 from __future__ import annotations
 
@@ -96,3 +97,61 @@ def choice_param(params: Any, name: str, choices: list[str]) -> str:
     if value not in choices:
         raise ValidationFailed(_("参数 %(p)s 无效。") % {"p": name}, errors={name: [_("取值无效。")]})
     return str(value)
+
+
+# --- JSON bodies ----------------------------------------------------------------------------------------------
+# DRF's fields convert: a CharField takes 12 as "12" (a reveal's ``reason`` of 9.9e-303 passed its
+# length check and revealed an ID number), an IntegerField "12", a BooleanField "yes". A JSON body must
+# carry the types the schema declares; ``json_types_check`` says where it does not, before a serializer
+# converts anything. (Multipart forms, where everything is text, are left to DRF.)
+
+def _type_error(field: serializers.Field, value: Any) -> str | None:  # noqa: C901, PLR0911 - one case per kind
+    """Why ``value`` does not have the JSON type of ``field``; None when it does (or the field takes any)."""
+    if value is None:
+        return None if field.allow_null else _("不能为空（null）。")
+    if isinstance(field, (serializers.ListSerializer, serializers.ListField)):
+        return None if isinstance(value, list) else _("应为数组。")
+    if isinstance(field, serializers.Serializer):
+        return None if isinstance(value, dict) else _("应为对象。")
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else _("应为 true 或 false。")
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else _("应为整数。")
+    if isinstance(field, (serializers.FloatField, serializers.DecimalField)):
+        return None if isinstance(value, (int, float)) and not isinstance(value, bool) else _("应为数字。")
+    if isinstance(field, serializers.ChoiceField):
+        kinds = {type(key) for key in field.choices}
+        return None if type(value) in kinds else _("取值无效。")
+    if isinstance(field, (serializers.CharField, serializers.DateField, serializers.DateTimeField,
+                          serializers.TimeField)):
+        return None if isinstance(value, str) else _("应为字符串。")
+    return None
+
+
+def json_types_check(fields: Any, data: Any, *, prefix: str = "") -> dict[str, list[str]]:
+    """The fields of ``data`` (a JSON object) whose type is not their field's, as ``{"a.b.0.c": [why]}``:
+    nested serializers and lists are followed. Unknown keys are the serializer's business."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(data, dict):
+        return errors
+    for name, field in fields.items():
+        if field.read_only or name not in data:
+            continue
+        value, path = data[name], f"{prefix}{name}"
+        why = _type_error(field, value)
+        if why is not None:
+            errors[path] = [why]
+            continue
+        if isinstance(field, serializers.Serializer):
+            errors |= json_types_check(field.fields, value, prefix=f"{path}.")
+        elif isinstance(field, (serializers.ListSerializer, serializers.ListField)) and isinstance(value, list):
+            child = field.child
+            if child is None:
+                continue
+            for index, item in enumerate(value):
+                why = _type_error(child, item)
+                if why is not None:
+                    errors[f"{path}.{index}"] = [why]
+                elif isinstance(child, serializers.Serializer):
+                    errors |= json_types_check(child.fields, item, prefix=f"{path}.{index}.")
+    return errors

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.http import FileResponse, HttpResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
@@ -16,9 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.api.actions import validated
 from xinfang.api.schema import error_responses
 from xinfang.cases.filters import CaseFilterSet
-from xinfang.core.errors import ApplicationError, ValidationFailed
+from xinfang.core.errors import ApplicationError
 from xinfang.exports import serializers as s
 from xinfang.exports.formats import CSV_TYPE, XLSX_TYPE
 from xinfang.exports.selectors import export_job_of, export_jobs_of
@@ -32,11 +32,7 @@ class ExportListCreateApi(APIView):
     @extend_schema(operation_id="exports_create", request=s.ExportCreateIn,
                    responses={202: s.ExportJobOut, **error_responses(400, 401, 403, 415)})
     def post(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            raise ValidationFailed(_("请求内容必须是 JSON 对象。"))
-        serializer = s.ExportCreateIn(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(s.ExportCreateIn, request.data)
         params = s.ExportFilterIn.as_params(dict(data.get("filter") or {}))
         try:
             plan = export_request(actor=request.user, params=params, sort=data["sort"], file_format=data["format"],
