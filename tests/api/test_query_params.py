@@ -49,6 +49,8 @@ def test_int_param():
     assert int_param(QueryDict(""), "unit") is None
     assert int_param(QueryDict("unit=12"), "unit") == 12
     assert int_param(QueryDict("year=0"), "year", minimum=0) == 0
+    assert int_param(QueryDict(f"unit={2**63 - 1}"), "unit") == 2**63 - 1
+    assert _refused(int_param, f"unit={2**63}", "unit").errors == {"unit": ["参数 unit 过大。"]}
     for bad in ("unit=", "unit=0", "unit=-3", "unit=1.5", "unit=abc", "unit=%EF%BC%91", "unit= 7"):
         error = _refused(int_param, bad, "unit")
         assert error.errors == {"unit": ["参数 unit 必须是不小于 1 的整数。"]}, bad

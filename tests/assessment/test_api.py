@@ -68,6 +68,7 @@ def test_bad_parameters_are_400(world, api, district):
     for unit in ("abc", "", "0", "1.5"):  # not an id: 400 (the schema says an integer)
         assert officer.get("/api/v1/assessment/", {"unit": unit}).status_code == 400, unit
     assert officer.get("/api/v1/assessment/", {"unit": 999999}).status_code == 404  # no such unit
+    assert officer.get("/api/v1/assessment/", {"unit": 2**64}).status_code == 400  # beyond any id, not a 500
     url = f"/api/v1/assessment/units/{district['housing'].pk}/metrics/decide_on_time/cases/"
     assert officer.get(url, {"only": "some"}).status_code == 400
     assert officer.get(url.replace("decide_on_time", "nope"), {"year": YEAR}).status_code == 404

@@ -66,14 +66,21 @@ def date_param(params: Any, name: str) -> date | None:
         raise ValidationFailed(message, errors={name: [message]}) from None
 
 
+# The largest value of a 64-bit column: a larger id names nothing, and SQLite cannot even look it up.
+_MAX_INT64 = 2**63 - 1
+
+
 def int_param(params: Any, name: str, *, minimum: int = 1) -> int | None:
-    """An integer parameter (``type: integer``), at least ``minimum``; None when absent."""
+    """An integer parameter (``type: integer``), at least ``minimum`` and within 64 bits; None when absent."""
     raw = params.get(name)
     if raw is None:
         return None
     text = str(raw)
     if not (text.isascii() and text.isdigit()) or int(text) < minimum:
         message = _("参数 %(p)s 必须是不小于 %(m)d 的整数。") % {"p": name, "m": minimum}
+        raise ValidationFailed(message, errors={name: [message]})
+    if int(text) > _MAX_INT64:
+        message = _("参数 %(p)s 过大。") % {"p": name}
         raise ValidationFailed(message, errors={name: [message]})
     return int(text)
 
@@ -119,6 +126,8 @@ def _type_error(field: serializers.Field, value: Any) -> str | None:  # noqa: C9
         return None if isinstance(value, int) and not isinstance(value, bool) else _("应为整数。")
     if isinstance(field, (serializers.FloatField, serializers.DecimalField)):
         return None if isinstance(value, (int, float)) and not isinstance(value, bool) else _("应为数字。")
+    if isinstance(field, serializers.MultipleChoiceField):
+        return None if isinstance(value, list) else _("应为数组。")
     if isinstance(field, serializers.ChoiceField):
         kinds = {type(key) for key in field.choices}
         return None if type(value) in kinds else _("取值无效。")
