@@ -9,7 +9,6 @@ from rest_framework import serializers
 
 from xinfang.alerts.models import Alert, AlertNote, GroupVisitNotice, SensitivePeriod
 from xinfang.alerts.selectors import AlertDetail
-from xinfang.api.fields import StrictCharField, StrictIntegerField
 from xinfang.api.pagination import MAX_ID, paginated
 from xinfang.cases.serializers import ReferenceOut
 
@@ -19,44 +18,44 @@ from xinfang.cases.serializers import ReferenceOut
 class AlertAcknowledgeIn(serializers.Serializer):
     """The caller acknowledges (签收), with an optional first follow-up note."""
 
-    note = StrictCharField(max_length=2000, required=False, allow_blank=True, default="",
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
                            help_text="An optional first follow-up note, kept with the alert's notes.")
 
 
 class AlertAssignIn(serializers.Serializer):
-    owner = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="The id of an active user who may "
+    owner = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The id of an active user who may "
                                "handle alerts and sees this one.")
 
 
 class AlertNoteIn(serializers.Serializer):
-    text = StrictCharField(max_length=2000, help_text="The follow-up (at least 2 characters).")
+    text = serializers.CharField(max_length=2000, help_text="The follow-up (at least 2 characters).")
 
 
 class AlertCloseIn(serializers.Serializer):
-    reason = StrictCharField(max_length=12, help_text="handled (已处置) or false_alarm (误报).")
-    note = StrictCharField(max_length=1000, help_text="What was done, or why it was a false alarm.")
+    reason = serializers.CharField(max_length=12, help_text="handled (已处置) or false_alarm (误报).")
+    note = serializers.CharField(max_length=1000, help_text="What was done, or why it was a false alarm.")
 
 
 class SensitivePeriodIn(serializers.Serializer):
-    name = StrictCharField(max_length=100)
+    name = serializers.CharField(max_length=100)
     start = serializers.DateField()
     end = serializers.DateField()
-    level = StrictIntegerField(min_value=1, max_value=2,
+    level = serializers.IntegerField(min_value=1, max_value=2,
                                help_text="1 (重要) or 2 (特别重要): how much the thresholds tighten.")
-    note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class GroupNoticeIn(serializers.Serializer):
-    source = StrictCharField(max_length=8,  # type: ignore[assignment]  # the API's name; DRF's attribute is unused
+    source = serializers.CharField(max_length=8,  # type: ignore[assignment]  # the API's name; DRF's attribute is unused
                              help_text="street (街道报告), unit (单位报告) or police (公安通报).")
-    reporting_unit = StrictCharField(max_length=32, help_text="The reporting unit's code.")
-    street = StrictCharField(max_length=32, required=False, allow_blank=True, default="",
+    reporting_unit = serializers.CharField(max_length=32, help_text="The reporting unit's code.")
+    street = serializers.CharField(max_length=32, required=False, allow_blank=True, default="",
                              help_text="The street's code (optional).")
     expected_date = serializers.DateField()
-    place = StrictCharField(max_length=200)
-    expected_people = StrictIntegerField(min_value=2, max_value=100000)
-    subject = StrictCharField(max_length=500)
-    case = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
+    place = serializers.CharField(max_length=200)
+    expected_people = serializers.IntegerField(min_value=2, max_value=100000)
+    subject = serializers.CharField(max_length=500)
+    case = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
                               help_text="The id of a related case the caller can see (optional).")
 
 

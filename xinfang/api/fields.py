@@ -1,9 +1,9 @@
-"""Serializer fields that take exactly the JSON type the schema declares. DRF's own fields are lenient:
-``CharField`` turns ``12`` into ``"12"``, ``IntegerField`` reads ``"12"``, ``BooleanField`` reads ``"yes"``
-— so a body the schema calls invalid was accepted (tests/api/test_fuzz.py, negative data). The fields below
-are used by some serializers; ``json_types_check`` (called by ``validated()`` for every JSON body) holds
-every serializer to its declared types; multipart forms, where everything is text, keep DRF's reading.
-Also here, the readers of query parameters the list endpoints share (a date, an integer, a flag, a choice)."""
+"""The API's input held to the types its schema declares. DRF's own fields are lenient: ``CharField`` turns
+``12`` into ``"12"``, ``IntegerField`` reads ``"12"``, ``BooleanField`` reads ``"yes"`` — so a body the schema
+calls invalid was accepted (tests/api/test_fuzz.py, negative data). ``json_types_check`` (called by
+``validated()`` for every JSON body) holds every serializer to its declared types; multipart forms, where
+everything is text, keep DRF's reading. Also here, the readers of query parameters the list endpoints share
+(a date, an integer, a flag, a choice)."""
 
 from __future__ import annotations
 
@@ -14,35 +14,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from xinfang.api.pagination import MAX_ID
 from xinfang.core.errors import ValidationFailed
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only (not a string of digits, not ``true``, not ``1.0``)."""
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON ``true`` or ``false`` only."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
 
 # --- Query parameters ---------------------------------------------------------------------------------------
 # A query parameter is text; these read one the way its schema declares it, and answer a 400 that names
@@ -66,10 +39,6 @@ def date_param(params: Any, name: str) -> date | None:
         raise ValidationFailed(message, errors={name: [message]}) from None
 
 
-# The largest value of a 64-bit column: a larger id names nothing, and SQLite cannot even look it up.
-_MAX_INT64 = 2**63 - 1
-
-
 def int_param(params: Any, name: str, *, minimum: int = 1) -> int | None:
     """An integer parameter (``type: integer``), at least ``minimum`` and within 64 bits; None when absent."""
     raw = params.get(name)
@@ -79,7 +48,7 @@ def int_param(params: Any, name: str, *, minimum: int = 1) -> int | None:
     if not (text.isascii() and text.isdigit()) or int(text) < minimum:
         message = _("参数 %(p)s 必须是不小于 %(m)d 的整数。") % {"p": name, "m": minimum}
         raise ValidationFailed(message, errors={name: [message]})
-    if int(text) > _MAX_INT64:
+    if int(text) > MAX_ID:  # a larger id names nothing; SQLite cannot even look it up
         message = _("参数 %(p)s 过大。") % {"p": name}
         raise ValidationFailed(message, errors={name: [message]})
     return int(text)

@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 from xinfang.accounts.access import cases_visible_to
 from xinfang.accounts.models import Unit
 from xinfang.api.actions import validated
-from xinfang.api.fields import StrictCharField, StrictIntegerField
 from xinfang.api.pagination import MAX_ID, PAGE_PARAMETERS, page_data, page_window
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import STAFF_READ_ERRORS, STAFF_WRITE_ERRORS, error_responses
@@ -113,7 +112,7 @@ class BulkRouteApi(_StaffApi):
 
 
 class _BulkCasesIn(serializers.Serializer):
-    cases = serializers.ListField(child=StrictIntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+    cases = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
                                   max_length=MAX_BULK_CASES, help_text="Case ids, in the order to show them.")
 
     def validate_cases(self, value: list[int]) -> list[int]:
@@ -139,15 +138,15 @@ class BulkRouteSuggestionOut(serializers.Serializer):
 
 
 class BulkRouteEachItemIn(serializers.Serializer):
-    case = StrictIntegerField(min_value=1, max_value=MAX_ID)
-    unit = StrictCharField(max_length=32, help_text="The code of the unit to route this case to.")
+    case = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    unit = serializers.CharField(max_length=32, help_text="The code of the unit to route this case to.")
 
 
 class BulkRouteEachIn(serializers.Serializer):
     routes = serializers.ListField(child=BulkRouteEachItemIn(), min_length=1, max_length=MAX_BULK_CASES,
                                    help_text="Each case once, with the unit to route it to.")
     mode = serializers.ChoiceField(choices=Case.RouteMode.choices)
-    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
     def validate_routes(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len({item["case"] for item in value}) != len(value):

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from xinfang.api.fields import StrictCharField, StrictIntegerField
 from xinfang.api.pagination import MAX_ID, paginated
 from xinfang.cases.forms.intake import clean_id_number_text, clean_phone_text
 from xinfang.cases.forms.lists import MAX_BULK_CASES
@@ -81,11 +80,11 @@ def case_row_data(row: CaseRow) -> dict[str, Any]:
 # --- Bulk routing and the person search ----------------------------------------------------------
 
 class BulkRouteIn(serializers.Serializer):
-    cases = serializers.ListField(child=StrictIntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+    cases = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
                                   max_length=MAX_BULK_CASES, help_text="Case ids; each is routed on its own.")
-    unit = StrictCharField(max_length=32)
+    unit = serializers.CharField(max_length=32)
     mode = serializers.ChoiceField(choices=Case.RouteMode.choices)
-    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
     def validate_cases(self, value: list[int]) -> list[int]:
         return list(dict.fromkeys(value))  # each case once, in the order given
@@ -108,8 +107,8 @@ class _PersonKeysIn(serializers.Serializer):
     """A full ID and/or phone number, in the body only (never in a URL, SECURITY.md 5), checked like the
     pages' fields (GB 11643 check digit; mobile or fixed line)."""
 
-    id_number = StrictCharField(max_length=20, required=False, allow_blank=True, default="")
-    phone = StrictCharField(max_length=20, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
     def validate_id_number(self, value: str) -> str:
         return clean_id_number_text(value)
@@ -135,7 +134,7 @@ class PersonSearchOut(serializers.Serializer):
 # --- Intake -------------------------------------------------------------------------------------
 
 class PetitionerLookupIn(_PersonKeysIn):
-    name = StrictCharField(max_length=50, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
     def validate_name(self, value: str) -> str:
         return value.strip()

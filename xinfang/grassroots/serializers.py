@@ -10,7 +10,6 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from xinfang.api.fields import StrictCharField, StrictIntegerField
 from xinfang.api.pagination import MAX_ID
 from xinfang.cases.models import Case
 from xinfang.cases.serializers import AwareDateTimeField, CaseLinkOut, ReferenceOut
@@ -35,16 +34,16 @@ MAX_PARTIES = 20
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
-def _code(**kwargs: Any) -> StrictCharField:
-    return StrictCharField(max_length=32, required=False, allow_blank=True, default="", **kwargs)
+def _code(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(max_length=32, required=False, allow_blank=True, default="", **kwargs)
 
 
-def _text(limit: int, **kwargs: Any) -> StrictCharField:
-    return StrictCharField(max_length=limit, **kwargs)
+def _text(limit: int, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(max_length=limit, **kwargs)
 
 
-def _optional_text(limit: int, **kwargs: Any) -> StrictCharField:
-    return StrictCharField(max_length=limit, required=False, allow_blank=True, default="", **kwargs)
+def _optional_text(limit: int, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(max_length=limit, required=False, allow_blank=True, default="", **kwargs)
 
 
 class HourMinuteField(serializers.RegexField):
@@ -112,8 +111,8 @@ class MediationCreateIn(serializers.Serializer):
     started_on = serializers.DateField()
     unit = _code()
     street = _code()
-    dispute = StrictIntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
-    case = StrictIntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
+    dispute = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
+    case = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
     parties = PartyIn(many=True, required=False, default=list, max_length=MAX_PARTIES,  # type: ignore[call-arg]
                       help_text="At least two; the dispute's parties when left out (with dispute).")
     participants = ParticipantIn(many=True, allow_empty=False, max_length=20)  # type: ignore[call-arg]
@@ -142,7 +141,7 @@ class FollowUpIn(serializers.Serializer):
 
 class VisitCreateIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Visit.Kind.choices)
-    case = StrictIntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID,
+    case = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID,
                                     help_text="The case visited (required for home).")
     visited_at = AwareDateTimeField()
     place = _text(200)
@@ -154,14 +153,14 @@ class VisitCreateIn(serializers.Serializer):
 
 
 class ReceptionDayCreateIn(serializers.Serializer):
-    leader = StrictCharField(max_length=150, help_text="The receiving leader's username.")
+    leader = serializers.CharField(max_length=150, help_text="The receiving leader's username.")
     date = serializers.DateField()
     starts_at = HourMinuteField()
     ends_at = HourMinuteField()
     place = _text(200)
-    unit = StrictCharField(max_length=32, help_text="The receiving unit's code.")
+    unit = serializers.CharField(max_length=32, help_text="The receiving unit's code.")
     topic = _optional_text(200)
-    joint_units = serializers.ListField(child=StrictCharField(max_length=32), required=False, default=list,
+    joint_units = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list,
                                         max_length=20)
 
 

@@ -30,7 +30,6 @@ from rest_framework.views import APIView
 from xinfang.accounts.models import Unit
 from xinfang.accounts.services import unit_create, unit_deactivate, unit_reactivate, unit_update
 from xinfang.api.actions import validated
-from xinfang.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from xinfang.api.permissions import HasPagePermission
 from xinfang.api.schema import NO_BODY, STAFF_READ_ERRORS, STAFF_WRITE_ERRORS, error_responses
 from xinfang.cases.models import Category, CategoryStreetRoute
@@ -89,14 +88,14 @@ class UnitDetailOut(UnitAdminOut):
 
 
 class UnitIn(serializers.Serializer):
-    code = StrictCharField(max_length=32)
-    name = StrictCharField(max_length=100)
+    code = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=100)
     kind = serializers.ChoiceField(choices=Unit.Kind.choices)
-    parent = StrictCharField(  # type: ignore[assignment]  # a field, not Field.parent
+    parent = serializers.CharField(  # type: ignore[assignment]  # a field, not Field.parent
         max_length=32, allow_null=True, required=False, default=None,
         help_text="The parent unit's code; null for a root.")
-    sort = StrictIntegerField(min_value=-32768, max_value=32767, required=False, default=0)
-    scope_includes_children = StrictBooleanField(required=False, default=False)
+    sort = serializers.IntegerField(min_value=-32768, max_value=32767, required=False, default=0)
+    scope_includes_children = serializers.BooleanField(required=False, default=False)
 
 
 class CategoryRouteOut(serializers.Serializer):
@@ -121,27 +120,27 @@ class CategoryDetailOut(CategoryAdminOut):
 
 
 class CategoryIn(serializers.Serializer):
-    code = StrictCharField(max_length=32)
-    name = StrictCharField(max_length=100)
-    parent = StrictCharField(  # type: ignore[assignment]  # a field, not Field.parent
+    code = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=100)
+    parent = serializers.CharField(  # type: ignore[assignment]  # a field, not Field.parent
         max_length=32, allow_null=True, required=False, default=None)
-    default_unit = StrictCharField(max_length=32, allow_null=True, required=False, default=None,
+    default_unit = serializers.CharField(max_length=32, allow_null=True, required=False, default=None,
                                          help_text="The default responsible unit's code; null: routed by hand.")
-    sort = StrictIntegerField(min_value=-32768, max_value=32767, required=False, default=0)
-    keywords = StrictCharField(max_length=2000, required=False, allow_blank=True, default="",
+    sort = serializers.IntegerField(min_value=-32768, max_value=32767, required=False, default=0)
+    keywords = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
                                help_text="Words that suggest the category at intake, separated by spaces, "
                                          "commas or new lines.")
 
 
 class CategoryUpdateIn(CategoryIn):
-    active = StrictBooleanField(required=False, default=True)
-    keywords = StrictCharField(max_length=2000, required=False, allow_blank=True, allow_null=True, default=None,
+    active = serializers.BooleanField(required=False, default=True)
+    keywords = serializers.CharField(max_length=2000, required=False, allow_blank=True, allow_null=True, default=None,
                                help_text="null or left out: unchanged.")
 
 
 class StreetRouteIn(serializers.Serializer):
-    street = StrictCharField(max_length=32)
-    unit = StrictCharField(max_length=32, allow_null=True, help_text="null: the category's default applies.")
+    street = serializers.CharField(max_length=32)
+    unit = serializers.CharField(max_length=32, allow_null=True, help_text="null: the category's default applies.")
 
 
 class StreetRoutesIn(serializers.Serializer):
@@ -186,16 +185,16 @@ class CalendarYearDaysOut(CalendarYearOut):
 class CalendarDayIn(serializers.Serializer):
     date = serializers.DateField()
     kind = serializers.ChoiceField(choices=CalendarDay.Kind.choices)
-    name = StrictCharField(max_length=50, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
 class CalendarLoadIn(serializers.Serializer):
-    years = serializers.ListField(child=StrictIntegerField(min_value=CALENDAR_YEARS[0],
+    years = serializers.ListField(child=serializers.IntegerField(min_value=CALENDAR_YEARS[0],
                                                                  max_value=CALENDAR_YEARS[-1]),
                                   required=False, default=list, max_length=10,
                                   help_text="The years replaced (a year may have no rows); default: the days' years.")
     days = CalendarDayIn(many=True, max_length=CALENDAR_DAYS_MAX)  # type: ignore[call-arg]
-    source = StrictCharField(  # type: ignore[assignment]  # a field, not Field.source
+    source = serializers.CharField(  # type: ignore[assignment]  # a field, not Field.source
         max_length=80, required=False, allow_blank=True, default="")
 
 
@@ -208,7 +207,7 @@ class CalendarLoadOut(serializers.Serializer):
 class CalendarDaySetIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CalendarDay.Kind.choices, allow_null=True,
                                    help_text="null: an ordinary day (Monday–Friday work, weekends rest).")
-    name = StrictCharField(max_length=50, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
 class CalendarDaySetOut(serializers.Serializer):

@@ -7,7 +7,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from xinfang.api.fields import StrictCharField, StrictIntegerField
 from xinfang.api.pagination import MAX_ID
 from xinfang.cases.forms.intake import MAX_PETITIONERS
 from xinfang.cases.models import Case
@@ -18,21 +17,21 @@ from xinfang.repeats.selectors import CandidateReason, RepeatCandidate
 # --- Inputs ------------------------------------------------------------------------------------------------
 
 class PersonIn(serializers.Serializer):
-    name = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
-    id_number = StrictCharField(max_length=30, required=False, allow_blank=True, default="",
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="",
                                 help_text="Hashed at once, never stored nor echoed; an invalid number is a 400.")
-    phone = StrictCharField(max_length=30, required=False, allow_blank=True, default="")
-    address = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class IntakeCandidatesIn(serializers.Serializer):
-    title = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
-    content = StrictCharField(max_length=20000, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    content = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
     people = serializers.ListField(child=PersonIn(), required=False, default=list,
                                    max_length=1 + MAX_PETITIONERS + MAX_REPRESENTATIVES,
                                    help_text="The look-up person, the petitioners and the representatives.")
-    street = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None)
-    category = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None)
+    street = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None)
+    category = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None)
     received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
